@@ -1,0 +1,118 @@
+"""deskline's settings, read from the environment (``DESKLINE_*``) and an optional ``.env``.
+
+Embedded defaults run deskline on SQLite in a data directory with an in-process worker; every
+other deployment sets ``DESKLINE_DATABASE_URL`` (PostgreSQL) and ``DESKLINE_REDIS_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from deskline.errors import ConfigurationError
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every setting deskline reads, with its environment variable ``DESKLINE_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="DESKLINE_", env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Field(default=Path("data"), description="Where SQLite, recordings and keys live.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy async URL; default: SQLite in the data directory."
+    )
+    redis_url: str | None = Field(default=None, description="Redis for scale-out (optional).")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = Field(
+        default=None, description="The URL helpdesks and browsers use to reach deskline."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs links and encrypts secrets at rest; default: a key file in data_dir.",
+    )
+    admin_username: str = "admin"
+    admin_password: SecretStr | None = Field(
+        default=None, description="Password of the first admin; printed once when generated."
+    )
+    default_country: str = Field(default="US", description="Region for numbers without a +.")
+    pbx_timezone: str = Field(default="UTC", description="Time zone of the PBX's local times.")
+    in_process_worker: bool = Field(default=True, description="Run the outbox worker in serve.")
+    log_level: str = "INFO"
+
+    @field_validator("default_country")
+    @classmethod
+    def _upper_country(cls, value: str) -> str:
+        value = value.strip().upper()
+        if len(value) != 2 or not value.isalpha():
+            raise ValueError("default_country must be a two-letter region code such as US or DE")
+        return value
+
+    @field_validator("pbx_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            if self.secret_key is None:
+                raise ValueError("DESKLINE_SECRET_KEY must be set in production")
+            if self.public_url is None or not self.public_url.startswith("https://"):
+                raise ValueError("DESKLINE_PUBLIC_URL must be an https:// URL in production")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.pbx_timezone)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'deskline.db').resolve()}"
+
+    @property
+    def effective_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @cached_property
+    def effective_secret_key(self) -> bytes:
+        """The configured key, or one generated once and kept in ``data_dir/secret.key``."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        key_file = self.data_dir / "secret.key"
+        if not key_file.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        try:
+            return key_file.read_text().strip().encode()
+        except OSError as exc:  # pragma: no cover - unreadable data dir
+            raise ConfigurationError(f"cannot read the secret key file {key_file}: {exc}") from exc
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning validation errors into one plain ConfigurationError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigurationError(f"invalid settings: {exc}") from exc
