@@ -13,6 +13,8 @@ REFERENCE_DIR = Path(
 )
 AMI_CAPTURES = REFERENCE_DIR / "asterisk" / "ami-captures"
 
+pytest_plugins = ["tests.db_fixtures"]
+
 
 def services_required() -> bool:
     """In CI the real PostgreSQL and Redis servers must be there: no silent skipping."""

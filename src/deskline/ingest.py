@@ -1,0 +1,151 @@
+"""Event ingestion: the :data:`~deskline.pbx.base.EventSink` every PBX adapter writes to.
+
+An :class:`EventIngestor` takes a batch of call events and, in ONE database transaction:
+
+1. stores the events, skipping those already stored (same source and key: a redelivery);
+2. applies only the new ones to the :class:`~deskline.calls.tracker.CallTracker`;
+3. upserts the calls they changed;
+4. calls the listener (the integration pipeline) with each update, so the jobs it enqueues
+   commit together with the events and calls that caused them.
+
+It returns only after the commit: an adapter may acknowledge the events to the PBX once the
+call returns ("stored before acknowledged", F25). If anything fails, nothing is stored and the
+tracker is rolled back to where it was, so a redelivery of the same batch is processed afresh.
+
+A call the tracker does not know (after a restart, or ended and evicted from memory) is loaded
+from the database before its events are applied, so a late event never overwrites a stored call
+with a fresh, empty one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskline.calls.events import CallEvent
+from deskline.calls.tracker import CallTracker, TrackerUpdate
+from deskline.store.db import Database
+from deskline.store.repositories import calls as call_rows
+from deskline.store.repositories import events as event_rows
+from deskline.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+CallListener = Callable[[AsyncSession, TrackerUpdate], Awaitable[None]]
+"""``async def on_call(session, update)``: reacts to a call change inside its transaction."""
+
+MAX_SAVE_TRIES = 5
+
+
+class EventIngestor:
+    """Stores the events of one source (a PBX connection) and keeps its calls up to date."""
+
+    def __init__(
+        self,
+        db: Database,
+        tracker: CallTracker,
+        source: str,
+        listener: CallListener | None = None,
+    ) -> None:
+        self.db = db
+        self.tracker = tracker
+        self.source = source
+        self.listener = listener
+        self._turn = asyncio.Lock()  # one batch at a time: the tracker is shared state
+        self._unsaved: dict[str, tuple[TrackerUpdate, int]] = {}
+
+    def __repr__(self) -> str:
+        return f"EventIngestor(source={self.source!r})"
+
+    async def __call__(self, events: Sequence[CallEvent]) -> None:
+        """Store a batch and apply what is new; returns once it is committed."""
+        if not events:
+            return
+        async with self._turn:
+            checkpoint: dict[str, object] | None = None
+            try:
+                async with self.db.transaction() as session:
+                    new = await event_rows.insert_new_events(session, self.source, events)
+                    if not new:
+                        return
+                    call_ids = list(dict.fromkeys(event.call_id for event in new))
+                    await self._load_unknown_calls(session, call_ids)
+                    checkpoint = self.tracker.checkpoint(call_ids)
+                    updates = [update for event in new if (update := self._apply(event))]
+                    await self._save(session, [update for update in updates if update.changed])
+            except BaseException:
+                if checkpoint is not None:
+                    self.tracker.rollback(checkpoint)
+                raise
+
+    def _apply(self, event: CallEvent) -> TrackerUpdate | None:
+        try:
+            return self.tracker.apply(event)
+        except Exception:  # a tracker bug must not block the PBX's event stream
+            log.exception("%s: the tracker could not apply event %s (stored)", self, event.key)
+            return None
+
+    async def _load_unknown_calls(self, session: AsyncSession, call_ids: list[str]) -> None:
+        unknown = [call_id for call_id in call_ids if self.tracker.get(call_id) is None]
+        stored = await call_rows.load_calls(session, self.source, unknown)
+        if not stored:
+            return
+        keys = await event_rows.keys_by_call(session, self.source, [c.call_id for c in stored])
+        for call in stored:
+            self.tracker.restore(call, keys.get(call.call_id, ()))
+
+    async def _save(self, session: AsyncSession, updates: Sequence[TrackerUpdate]) -> None:
+        await call_rows.upsert_calls(session, self.source, [update.call for update in updates])
+        if self.listener is not None:
+            for update in updates:
+                await self.listener(session, update)
+
+    async def restore(self) -> int:
+        """Load the calls in flight from the database into the tracker (at start)."""
+        async with self._turn, self.db.read() as session:
+            calls = await call_rows.in_flight_calls(session, self.source)
+            keys = await event_rows.keys_by_call(session, self.source, [c.call_id for c in calls])
+        for call in calls:
+            self.tracker.restore(call, keys.get(call.call_id, ()))
+        return len(calls)
+
+    async def tick(self, now: datetime | None = None) -> list[TrackerUpdate]:
+        """Decide the calls whose settle delay passed and store them; returns what was saved.
+
+        Each call is saved in its own transaction (with the listener). One that cannot be
+        saved is tried again at the next ticks, then given up (it stays in flight in the
+        database and is decided again after a restart).
+        """
+        async with self._turn:
+            for update in self.tracker.finalise_due(now or utcnow()):
+                self._unsaved[update.call.call_id] = (update, 0)
+            saved: list[TrackerUpdate] = []
+            for call_id, (update, tries) in list(self._unsaved.items()):
+                try:
+                    async with self.db.transaction() as session:
+                        await self._save(session, [update])
+                except Exception:
+                    log.exception("%s: cannot save the end of call %s", self, call_id)
+                    if tries + 1 >= MAX_SAVE_TRIES:
+                        del self._unsaved[call_id]
+                    else:
+                        self._unsaved[call_id] = (update, tries + 1)
+                    continue
+                del self._unsaved[call_id]
+                saved.append(update)
+            return saved
+
+    async def run_ticks(self, stop_event: asyncio.Event, interval_seconds: float = 1.0) -> None:
+        """Call :meth:`tick` every ``interval_seconds`` until ``stop_event`` is set."""
+        while not stop_event.is_set():
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("%s: tick failed", self)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop_event.wait(), interval_seconds)

@@ -1,0 +1,81 @@
+"""The registry of job kinds: which coroutine runs a job of each kind.
+
+A handler receives the :class:`~deskline.store.repositories.job_claims.ClaimedJob` and a
+:class:`JobContext`. It returns (success; an optional short text is recorded with the
+attempt), raises :class:`~deskline.errors.JobError` (retry later, with backoff) or
+:class:`~deskline.errors.PermanentJobError` (fail now). Any other exception counts as a retry
+too, with its type in the recorded error. A ``retry_after`` attribute (seconds) on the
+exception — a helpdesk's 429 — is honoured as the minimum wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskline.errors import PermanentJobError
+from deskline.store.db import Database
+from deskline.store.repositories.job_claims import ClaimedJob
+
+DeferredWrite = Callable[[AsyncSession], Awaitable[None]]
+
+
+@dataclass
+class JobContext:
+    """What a running job can reach: the database, and writes committed with its success."""
+
+    db: Database
+    worker_id: str
+    deferred_writes: list[DeferredWrite] = field(default_factory=list)
+
+    def on_success(self, write: DeferredWrite) -> None:
+        """Run ``write(session)`` in the transaction that records the job's success, so the
+        job's own database changes and its completion commit together (or not at all)."""
+        self.deferred_writes.append(write)
+
+
+JobHandler = Callable[[ClaimedJob, JobContext], Awaitable[str | None]]
+
+_handlers: dict[str, JobHandler] = {}
+
+
+def register_handler(kind: str, handler: JobHandler, *, replace: bool = False) -> None:
+    if kind in _handlers and _handlers[kind] is not handler and not replace:
+        raise ValueError(f"a handler for job kind {kind!r} is registered already")
+    _handlers[kind] = handler
+
+
+def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
+    """Decorator: ``@job_handler("helpdesk.ticket.create")`` registers the coroutine."""
+
+    def register(handler: JobHandler) -> JobHandler:
+        register_handler(kind, handler)
+        return handler
+
+    return register
+
+
+def unregister_handler(kind: str) -> None:
+    _handlers.pop(kind, None)
+
+
+def handler_for(kind: str) -> JobHandler:
+    """The handler of ``kind``; a job of an unknown kind fails at once, clearly."""
+    try:
+        return _handlers[kind]
+    except KeyError:
+        known = ", ".join(sorted(_handlers)) or "none"
+        raise PermanentJobError(f"no handler for job kind {kind!r} (known: {known})") from None
+
+
+def registered_kinds() -> list[str]:
+    return sorted(_handlers)
+
+
+@job_handler("test.echo")
+async def echo(job: ClaimedJob, context: JobContext) -> str | None:
+    """A harmless kind for trying the outbox: succeeds with its payload's ``message``."""
+    message = job.payload.get("message")
+    return None if message is None else str(message)

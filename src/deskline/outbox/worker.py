@@ -1,0 +1,229 @@
+"""The outbox worker: claims due jobs, runs their handlers, records every attempt.
+
+One attempt = claim (commit: the job is ``running`` under a lease) → run the handler, renewing
+the lease meanwhile → finish (commit: the attempt row, the job's new state and the handler's
+deferred writes, together). A worker that dies mid-job stops renewing its lease; once it has
+expired any worker records the lost attempt and runs the job again. A job whose success was
+committed is never claimed again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from deskline.errors import JobError, PermanentJobError
+from deskline.outbox.backoff import RetryPolicy, retry_delay
+from deskline.outbox.handlers import JobContext, handler_for
+from deskline.settings import Settings
+from deskline.store.db import Database
+from deskline.store.models import AttemptOutcome
+from deskline.store.repositories import job_claims
+from deskline.store.repositories.job_claims import ClaimedJob
+from deskline.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    poll_seconds: float = 1.0
+    lease_seconds: float = 60.0
+    concurrency: int = 1
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def __post_init__(self) -> None:
+        if self.lease_seconds <= 0 or self.poll_seconds <= 0 or self.concurrency < 1:
+            raise ValueError("poll_seconds and lease_seconds must be > 0, concurrency >= 1")
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Result:
+    outcome: AttemptOutcome
+    detail: str | None
+    retry_after: float | None = None
+
+
+class Worker:
+    """Runs outbox jobs until stopped; ``run()`` is the long-running coroutine."""
+
+    def __init__(
+        self, db: Database, worker_id: str | None = None, options: WorkerOptions | None = None
+    ) -> None:
+        self.db = db
+        self.worker_id = worker_id or default_worker_id()
+        self.options = options or WorkerOptions()
+        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+
+    def __repr__(self) -> str:
+        return f"Worker({self.worker_id!r})"
+
+    def stop(self) -> None:
+        """Finish the jobs in hand, then return from :meth:`run`."""
+        self._stop.set()
+        self._wake.set()
+
+    def wake(self) -> None:
+        """Look for jobs now instead of at the next poll (e.g. right after an enqueue)."""
+        self._wake.set()
+
+    async def run(self, stop_event: asyncio.Event | None = None) -> None:
+        """Work until :meth:`stop` is called or ``stop_event`` is set."""
+        watcher = None
+        if stop_event is not None:
+            watcher = asyncio.create_task(self._stop_on(stop_event))
+        try:
+            loops = [self._loop() for _ in range(self.options.concurrency)]
+            await asyncio.gather(*loops)
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+
+    async def _stop_on(self, stop_event: asyncio.Event) -> None:
+        await stop_event.wait()
+        self.stop()
+
+    async def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                worked = await self.run_once()
+            except Exception:  # the database is down: keep the worker alive, try later
+                log.exception("outbox worker %s: cannot claim jobs", self.worker_id)
+                worked = False
+            if not worked:
+                await self._idle()
+
+    async def _idle(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self.options.poll_seconds)
+        self._wake.clear()
+
+    async def run_once(self) -> bool:
+        """Recover expired leases, claim one due job and run it; False if none was due."""
+        job = await self.claim()
+        if job is None:
+            return False
+        await self.execute(job)
+        return True
+
+    async def claim(self) -> ClaimedJob | None:
+        async with self.db.transaction() as session:
+            now = utcnow()
+            await job_claims.recover_expired_leases(session, now)
+            return await job_claims.claim_next(
+                session, self.worker_id, lease_seconds=self.options.lease_seconds, now=now
+            )
+
+    async def execute(self, job: ClaimedJob) -> None:
+        context = JobContext(db=self.db, worker_id=self.worker_id)
+        renewer = asyncio.create_task(self._renew_lease(job))
+        started = time.monotonic()
+        try:
+            result = await self._run_handler(job, context)
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+        await self._finish(job, context, result)
+        log.info(
+            "job %s (%s) attempt %s: %s in %.0f ms",
+            job.id,
+            job.kind,
+            job.attempt,
+            result.outcome.value,
+            (time.monotonic() - started) * 1000,
+        )
+
+    async def _run_handler(self, job: ClaimedJob, context: JobContext) -> _Result:
+        try:
+            handler = handler_for(job.kind)
+            detail = await handler(job, context)
+        except PermanentJobError as exc:
+            return _Result(AttemptOutcome.FAILED, str(exc) or type(exc).__name__)
+        except JobError as exc:
+            return self._retry_or_fail(job, str(exc) or type(exc).__name__, exc)
+        except Exception as exc:
+            log.warning("job %s (%s) raised", job.id, job.kind, exc_info=True)
+            return self._retry_or_fail(job, f"{type(exc).__name__}: {exc}", exc)
+        return _Result(AttemptOutcome.SUCCEEDED, detail)
+
+    def _retry_or_fail(self, job: ClaimedJob, detail: str, exc: Exception) -> _Result:
+        if job.attempt >= job.max_attempts:
+            return _Result(AttemptOutcome.FAILED, f"{detail} (after {job.attempt} attempts)")
+        retry_after = getattr(exc, "retry_after", None)
+        if not isinstance(retry_after, int | float):
+            retry_after = None
+        return _Result(AttemptOutcome.RETRY, detail, retry_after)
+
+    async def _finish(self, job: ClaimedJob, context: JobContext, result: _Result) -> None:
+        retry_at = None
+        if result.outcome is AttemptOutcome.RETRY:
+            delay = retry_delay(job.attempt, self.options.retry, retry_after=result.retry_after)
+            retry_at = utcnow() + timedelta(seconds=delay)
+        try:
+            async with self.db.transaction() as session:
+                recorded = await job_claims.finish_attempt(
+                    session,
+                    job,
+                    self.worker_id,
+                    outcome=result.outcome,
+                    detail=result.detail,
+                    retry_at=retry_at,
+                )
+                if recorded and result.outcome is AttemptOutcome.SUCCEEDED:
+                    for write in context.deferred_writes:
+                        await write(session)
+        except Exception as exc:
+            if not context.deferred_writes:
+                raise  # the database itself failed: the lease expires, the job runs again
+            log.warning("job %s: saving its result failed", job.id, exc_info=True)
+            context.deferred_writes.clear()
+            failure = self._retry_or_fail(job, f"saving the job's result failed: {exc}", exc)
+            await self._finish(job, context, failure)
+            return
+        if not recorded:
+            log.warning(
+                "job %s: lease lost before attempt %s finished; its result is dropped",
+                job.id,
+                job.attempt,
+            )
+
+    async def _renew_lease(self, job: ClaimedJob) -> None:
+        interval = self.options.lease_seconds / 3
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                async with self.db.transaction() as session:
+                    held = await job_claims.renew_lease(
+                        session, job, self.worker_id, lease_seconds=self.options.lease_seconds
+                    )
+            except Exception:
+                log.warning("job %s: cannot renew the lease", job.id, exc_info=True)
+                continue
+            if not held:
+                log.warning("job %s: lease taken over by another worker", job.id)
+                return
+
+
+async def run_worker(
+    settings: Settings, stop_event: asyncio.Event, options: WorkerOptions | None = None
+) -> None:
+    """The ``deskline worker`` process: run jobs on the configured database until stopped."""
+    db = Database.from_settings(settings)
+    try:
+        await Worker(db, options=options).run(stop_event)
+    finally:
+        await db.dispose()

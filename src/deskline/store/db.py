@@ -1,0 +1,148 @@
+"""The database: an async engine and sessions, for SQLite (aiosqlite) or PostgreSQL (asyncpg).
+
+Two ways to open a session:
+
+- :meth:`Database.transaction` for work that writes: commits on success, rolls back on error.
+  On SQLite, which has one writer, write transactions are serialised in-process by a lock and
+  start with ``BEGIN IMMEDIATE`` (other processes wait up to ``busy_timeout``), so a
+  transaction never fails half-way because another writer got there first.
+- :meth:`Database.read` for reads: a plain (deferred) transaction, rolled back at the end.
+
+SQLite runs in WAL mode with foreign keys on, so readers never block the writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from deskline.errors import ConfigurationError, StorageError
+from deskline.settings import Settings
+
+_BEGIN_OPTION = "deskline_sqlite_begin"
+
+
+class Database:
+    """One database, reached through an async engine; made from an SQLAlchemy async URL."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout_ms: int = 15_000,
+        pool_size: int = 5,
+        echo: bool = False,
+    ) -> None:
+        parsed = make_url(url)
+        self.url = url
+        self._dialect = parsed.get_backend_name()
+        if self._dialect not in ("sqlite", "postgresql"):
+            raise ConfigurationError(
+                f"unsupported database {self._dialect!r}: "
+                "use sqlite+aiosqlite or postgresql+asyncpg"
+            )
+        kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": self._dialect == "postgresql"}
+        if self._dialect == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
+        else:
+            kwargs["pool_size"] = pool_size
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        self._write_lock = asyncio.Lock()
+        if self._dialect == "sqlite":
+            _configure_sqlite(self.engine, busy_timeout_ms)
+            self._write_engine = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        else:
+            self._write_engine = self.engine
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = async_sessionmaker(self._write_engine, expire_on_commit=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> Database:
+        return cls(settings.effective_database_url, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"Database({make_url(self.url).render_as_string(hide_password=True)!r})"
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._dialect
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in a write transaction, committed when the block ends without error."""
+        async with self._writer_turn(), self._write_session() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write_connection(self) -> AsyncIterator[AsyncConnection]:
+        """A bare connection in a write transaction (migrations, bulk statements)."""
+        async with self._writer_turn(), self._write_engine.begin() as connection:
+            yield connection
+
+    def _writer_turn(self) -> AbstractAsyncContextManager[Any]:
+        """SQLite has one writer: this process's write transactions take turns."""
+        return self._write_lock if self._dialect == "sqlite" else nullcontext()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading; anything written in it is rolled back when it closes.
+
+        Objects loaded in it stay readable afterwards (closing does not expire them)."""
+        async with self.sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def _write_session(self) -> AsyncIterator[AsyncSession]:
+        async with self._write_sessions() as session:
+            try:
+                async with session.begin():
+                    yield session
+            except SQLAlchemyError as exc:
+                raise StorageError(f"database transaction failed: {exc}") from exc
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    async def upgrade(self, revision: str = "head") -> None:
+        """Apply the migrations up to ``revision``."""
+        from deskline.store.migrate import upgrade
+
+        await upgrade(self, revision)
+
+
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+    """WAL, foreign keys, a busy timeout, and SQLAlchemy (not the driver) issuing BEGIN."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # the driver must not open transactions itself
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,31 @@
+"""Statements whose SQL differs by dialect: ``INSERT … ON CONFLICT``.
+
+They are Core statements on the model's table, executed with a list of parameter rows, so
+SQLAlchemy compiles each once (statement cache) and sends the rows in one round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskline.store.models import Base
+
+
+def dialect_insert(session: AsyncSession, model: type[Base]) -> Any:
+    """``INSERT`` with ``on_conflict_do_nothing/do_update`` for the session's dialect."""
+    table = cast(Table, model.__table__)
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def insert_ignoring_conflicts(
+    session: AsyncSession, model: type[Base], conflict: Sequence[str]
+) -> Any:
+    """``INSERT … ON CONFLICT (conflict) DO NOTHING``."""
+    return dialect_insert(session, model).on_conflict_do_nothing(index_elements=list(conflict))

@@ -1,0 +1,194 @@
+"""The worker's side of the outbox: claim a due job under a lease, renew it, finish it.
+
+Claiming is safe with several workers on both dialects: PostgreSQL locks the candidate row
+with ``FOR UPDATE SKIP LOCKED``; on SQLite the claim runs in a write transaction
+(``BEGIN IMMEDIATE``), which only one connection can hold. Either way the claim commits
+``state=running`` with ``locked_by`` and ``locked_until`` (the lease) before the job runs.
+
+Order per key: a job is not claimable while an earlier job (smaller id) with the same
+``ordering_key`` is pending or running. ``updated_at`` is the time of the job's last state
+change (claim, finish); renewing a lease does not move it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from deskline.store.models import AttemptOutcome, Job, JobAttempt, JobState
+from deskline.store.types import utcnow
+
+UNFINISHED = (JobState.PENDING.value, JobState.RUNNING.value)
+DETAIL_LIMIT = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    """A job a worker holds the lease of: what its handler needs to know."""
+
+    id: int
+    kind: str
+    payload: dict[str, object]
+    attempt: int
+    max_attempts: int
+    ordering_key: str | None
+    idempotency_key: str | None
+    claimed_at: datetime
+
+
+def _postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def truncate(text: str | None, limit: int = DETAIL_LIMIT) -> str | None:
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
+async def recover_expired_leases(session: AsyncSession, now: datetime) -> int:
+    """Return jobs whose worker stopped renewing its lease to the queue (or fail them).
+
+    The lost attempt is recorded (``lease_expired``); a job that used up its attempts this
+    way fails instead of killing worker after worker.
+    """
+    statement = select(Job).where(Job.state == JobState.RUNNING.value, Job.locked_until < now)
+    if _postgres(session):
+        statement = statement.with_for_update(skip_locked=True)
+    expired = list((await session.execute(statement)).scalars())
+    for job in expired:
+        exhausted = job.attempts >= job.max_attempts
+        message = f"worker {job.locked_by} stopped renewing its lease"
+        session.add(
+            JobAttempt(
+                job_id=job.id,
+                number=job.attempts,
+                worker=job.locked_by or "?",
+                started_at=job.updated_at,
+                finished_at=now,
+                outcome=AttemptOutcome.LEASE_EXPIRED.value,
+                detail=message,
+                duration_ms=max(0, int((now - job.updated_at).total_seconds() * 1000)),
+            )
+        )
+        job.state = JobState.FAILED.value if exhausted else JobState.PENDING.value
+        job.finished_at = now if exhausted else None
+        job.locked_by = None
+        job.locked_until = None
+        job.run_after = now
+        job.last_error = message
+        job.updated_at = now
+    await session.flush()
+    return len(expired)
+
+
+async def claim_next(
+    session: AsyncSession, worker_id: str, *, lease_seconds: float, now: datetime | None = None
+) -> ClaimedJob | None:
+    """Claim the most urgent due job for ``worker_id`` (None: nothing is due)."""
+    now = now or utcnow()
+    earlier = aliased(Job)
+    blocked = exists().where(
+        earlier.ordering_key == Job.ordering_key,
+        earlier.id < Job.id,
+        earlier.state.in_(UNFINISHED),
+    )
+    statement = (
+        select(Job)
+        .where(Job.state == JobState.PENDING.value, Job.run_after <= now, ~blocked)
+        .order_by(Job.priority.desc(), Job.id)
+        .limit(1)
+    )
+    if _postgres(session):
+        statement = statement.with_for_update(skip_locked=True, of=Job)
+    job = (await session.execute(statement)).scalar_one_or_none()
+    if job is None:
+        return None
+    job.state = JobState.RUNNING.value
+    job.attempts += 1
+    job.locked_by = worker_id
+    job.locked_until = now + timedelta(seconds=lease_seconds)
+    job.updated_at = now
+    await session.flush()
+    return ClaimedJob(
+        id=job.id,
+        kind=job.kind,
+        payload=dict(job.payload),
+        attempt=job.attempts,
+        max_attempts=job.max_attempts,
+        ordering_key=job.ordering_key,
+        idempotency_key=job.idempotency_key,
+        claimed_at=now,
+    )
+
+
+def _held_by(job: ClaimedJob, worker_id: str) -> list[object]:
+    """The job is still this worker's attempt: the fence against a lease taken over."""
+    return [
+        Job.id == job.id,
+        Job.state == JobState.RUNNING.value,
+        Job.locked_by == worker_id,
+        Job.attempts == job.attempt,
+    ]
+
+
+async def renew_lease(
+    session: AsyncSession, job: ClaimedJob, worker_id: str, *, lease_seconds: float
+) -> bool:
+    """Extend the lease; False when the job is no longer this worker's (lease lost)."""
+    until = utcnow() + timedelta(seconds=lease_seconds)
+    statement = (
+        update(Job)
+        .where(*_held_by(job, worker_id))  # type: ignore[arg-type]
+        .values(locked_until=until, updated_at=Job.updated_at)
+    )
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def finish_attempt(
+    session: AsyncSession,
+    job: ClaimedJob,
+    worker_id: str,
+    *,
+    outcome: AttemptOutcome,
+    detail: str | None,
+    retry_at: datetime | None = None,
+) -> bool:
+    """Record the attempt and move the job on (succeeded / pending again / failed).
+
+    Returns False, recording nothing, when the lease was lost meanwhile (another worker
+    recovered the job): the attempt's result no longer decides the job.
+    """
+    now = utcnow()
+    values: dict[str, object] = {"locked_by": None, "locked_until": None, "updated_at": now}
+    if outcome is AttemptOutcome.SUCCEEDED:
+        values |= {"state": JobState.SUCCEEDED.value, "finished_at": now, "last_error": None}
+    elif outcome is AttemptOutcome.RETRY:
+        values |= {"state": JobState.PENDING.value, "run_after": retry_at or now}
+        values["last_error"] = truncate(detail)
+    else:
+        values |= {"state": JobState.FAILED.value, "finished_at": now}
+        values["last_error"] = truncate(detail)
+    statement = update(Job).where(*_held_by(job, worker_id)).values(**values)  # type: ignore[arg-type]
+    result = await session.execute(statement)
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    session.add(
+        JobAttempt(
+            job_id=job.id,
+            number=job.attempt,
+            worker=worker_id,
+            started_at=job.claimed_at,
+            finished_at=now,
+            outcome=outcome.value,
+            detail=truncate(detail),
+            duration_ms=max(0, int((now - job.claimed_at).total_seconds() * 1000)),
+        )
+    )
+    await session.flush()
+    return True

@@ -1,0 +1,129 @@
+"""Outbox jobs: adding them (idempotently), listing them and their attempts, retrying them.
+
+Claiming and finishing jobs (the worker's side) lives in :mod:`.job_claims`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskline.store.models import Job, JobAttempt, JobState
+from deskline.store.repositories._dialect import insert_ignoring_conflicts
+from deskline.store.types import utcnow
+
+
+async def add_job(
+    session: AsyncSession,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    ordering_key: str | None = None,
+    idempotency_key: str | None = None,
+    priority: int = 0,
+    run_after: datetime | None = None,
+    max_attempts: int = 10,
+) -> Job:
+    """Add a pending job in the session's transaction.
+
+    With an ``idempotency_key`` that a job already has, no job is added and that job is
+    returned (safe under concurrency: the unique key decides, ``ON CONFLICT DO NOTHING``).
+    """
+    now = utcnow()
+    row = {
+        "kind": kind,
+        "payload": payload,
+        "ordering_key": ordering_key,
+        "idempotency_key": idempotency_key,
+        "priority": priority,
+        "state": JobState.PENDING.value,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "run_after": run_after or now,
+        "created_at": now,
+        "updated_at": now,
+    }
+    if idempotency_key is None:
+        job = Job(**row)
+        session.add(job)
+        await session.flush()
+        return job
+    statement = insert_ignoring_conflicts(session, Job, ("idempotency_key",))
+    returning = statement.returning(Job.__table__.c.id)
+    job_id = (await session.execute(returning, [row])).scalar_one_or_none()
+    if job_id is None:
+        existing = await find_by_idempotency_key(session, idempotency_key)
+        assert existing is not None  # the conflict was with this row
+        return existing
+    added = await session.get(Job, job_id)
+    assert added is not None
+    return added
+
+
+async def find_by_idempotency_key(session: AsyncSession, key: str) -> Job | None:
+    statement = select(Job).where(Job.idempotency_key == key)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def get_job(session: AsyncSession, job_id: int) -> Job | None:
+    return await session.get(Job, job_id)
+
+
+async def list_jobs(
+    session: AsyncSession,
+    *,
+    state: JobState | None = None,
+    ordering_key: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+    before_id: int | None = None,
+) -> list[Job]:
+    """Newest jobs first, optionally of one state / ordering key (e.g. one call) / kind."""
+    statement = select(Job).order_by(Job.id.desc()).limit(limit)
+    if state is not None:
+        statement = statement.where(Job.state == state.value)
+    if ordering_key is not None:
+        statement = statement.where(Job.ordering_key == ordering_key)
+    if kind is not None:
+        statement = statement.where(Job.kind == kind)
+    if before_id is not None:
+        statement = statement.where(Job.id < before_id)
+    return list((await session.execute(statement)).scalars())
+
+
+async def attempts_of(session: AsyncSession, job_id: int) -> list[JobAttempt]:
+    """Every recorded attempt of a job, first to last."""
+    statement = select(JobAttempt).where(JobAttempt.job_id == job_id).order_by(JobAttempt.number)
+    return list((await session.execute(statement)).scalars())
+
+
+async def count_by_state(session: AsyncSession) -> dict[str, int]:
+    """How many jobs are in each state (for metrics and the dashboard)."""
+    statement = select(Job.state, func.count()).group_by(Job.state)
+    counts = {state.value: 0 for state in JobState}
+    for state, count in await session.execute(statement):
+        counts[state] = count
+    return counts
+
+
+async def retry_job(session: AsyncSession, job_id: int, *, extra_attempts: int = 1) -> Job:
+    """Put a failed job back in the queue now, with ``extra_attempts`` more attempts.
+
+    Raises ``LookupError`` for an unknown job and ``ValueError`` for a job that has not failed.
+    """
+    job = await session.get(Job, job_id, with_for_update=True)
+    if job is None:
+        raise LookupError(f"no job {job_id}")
+    if job.state != JobState.FAILED.value:
+        raise ValueError(f"job {job_id} is {job.state}; only failed jobs can be retried")
+    now = utcnow()
+    job.state = JobState.PENDING.value
+    job.max_attempts = job.attempts + extra_attempts
+    job.run_after = now
+    job.finished_at = None
+    job.updated_at = now
+    await session.flush()
+    return job

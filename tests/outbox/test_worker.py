@@ -1,0 +1,254 @@
+"""The worker: runs jobs, records every attempt, retries with backoff, fails for good."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskline.errors import JobError, PermanentJobError
+from deskline.outbox import (
+    AttemptOutcome,
+    ClaimedJob,
+    JobContext,
+    JobState,
+    RetryPolicy,
+    Worker,
+    WorkerOptions,
+    attempts_of,
+    enqueue,
+    get_job,
+    retry_job,
+)
+from deskline.store.db import Database
+from deskline.store.models import Job
+from deskline.store.repositories.settings import get_setting, put_setting
+from tests.outbox.conftest import HandlerRegistry
+
+FAST = WorkerOptions(poll_seconds=0.02, lease_seconds=5, retry=RetryPolicy(0, 0))
+
+
+async def _add(db: Database, kind: str, payload: dict[str, object] | None = None, **kw: Any) -> int:
+    async with db.transaction() as session:
+        job = await enqueue(session, kind, payload or {}, **kw)
+        return job.id
+
+
+async def _job(db: Database, job_id: int) -> Job:
+    async with db.read() as session:
+        job = await get_job(session, job_id)
+        assert job is not None
+        return job
+
+
+async def _outcomes(db: Database, job_id: int) -> list[str]:
+    async with db.read() as session:
+        return [attempt.outcome for attempt in await attempts_of(session, job_id)]
+
+
+async def _drain(worker: Worker) -> None:
+    while await worker.run_once():
+        pass
+
+
+async def test_a_job_runs_once_and_its_attempt_is_recorded(db: Database) -> None:
+    job_id = await _add(db, "test.echo", {"message": "created ticket 42"})
+    worker = Worker(db, "w1", FAST)
+
+    assert await worker.run_once() is True
+    assert await worker.run_once() is False
+
+    job = await _job(db, job_id)
+    assert job.state == JobState.SUCCEEDED
+    assert job.finished_at is not None
+    async with db.read() as session:
+        [attempt] = await attempts_of(session, job_id)
+    assert attempt.outcome == AttemptOutcome.SUCCEEDED
+    assert attempt.worker == "w1"
+    assert attempt.detail == "created ticket 42"
+    assert attempt.duration_ms >= 0
+
+
+async def test_failures_are_retried_then_succeed(db: Database, handlers: HandlerRegistry) -> None:
+    calls: list[int] = []
+
+    async def flaky(job: ClaimedJob, context: JobContext) -> str:
+        calls.append(job.attempt)
+        if job.attempt == 1:
+            raise JobError("helpdesk answered 503")
+        if job.attempt == 2:
+            raise ConnectionResetError("peer reset")
+        return "ok"
+
+    handlers.add("test.flaky", flaky)
+    job_id = await _add(db, "test.flaky", max_attempts=5)
+    await _drain(Worker(db, "w1", FAST))
+
+    assert calls == [1, 2, 3]
+    assert await _outcomes(db, job_id) == ["retry", "retry", "succeeded"]
+    async with db.read() as session:
+        attempts = await attempts_of(session, job_id)
+    assert attempts[0].detail == "helpdesk answered 503"
+    assert attempts[1].detail == "ConnectionResetError: peer reset"
+    assert (await _job(db, job_id)).state == JobState.SUCCEEDED
+
+
+async def test_a_retry_waits_for_its_backoff(db: Database, handlers: HandlerRegistry) -> None:
+    async def failing(job: ClaimedJob, context: JobContext) -> None:
+        raise JobError("rate limited")
+
+    handlers.add("test.failing", failing)
+    job_id = await _add(db, "test.failing")
+    slow_retries = WorkerOptions(poll_seconds=0.02, retry=RetryPolicy(3600, 3600))
+    worker = Worker(db, "w1", slow_retries)
+
+    before = datetime.now(UTC)
+    assert await worker.run_once() is True
+    assert await worker.run_once() is False  # not due yet
+
+    job = await _job(db, job_id)
+    assert job.state == JobState.PENDING
+    assert job.run_after > before
+    assert job.last_error == "rate limited"
+
+
+async def test_retry_after_of_the_error_is_honoured(
+    db: Database, handlers: HandlerRegistry
+) -> None:
+    class RateLimited(JobError):
+        retry_after = 900.0
+
+    async def limited(job: ClaimedJob, context: JobContext) -> None:
+        raise RateLimited("429")
+
+    handlers.add("test.limited", limited)
+    job_id = await _add(db, "test.limited")
+    before = datetime.now(UTC)
+    await Worker(db, "w1", FAST).run_once()
+
+    job = await _job(db, job_id)
+    assert (job.run_after - before).total_seconds() >= 899
+
+
+async def test_max_attempts_then_failed_and_retry_button(
+    db: Database, handlers: HandlerRegistry
+) -> None:
+    fixed = False
+
+    async def broken(job: ClaimedJob, context: JobContext) -> str:
+        if not fixed:
+            raise JobError("still down")
+        return "finally"
+
+    handlers.add("test.broken", broken)
+    job_id = await _add(db, "test.broken", max_attempts=3)
+    worker = Worker(db, "w1", FAST)
+    await _drain(worker)
+
+    job = await _job(db, job_id)
+    assert job.state == JobState.FAILED
+    assert job.attempts == 3
+    assert job.last_error == "still down (after 3 attempts)"
+    assert await _outcomes(db, job_id) == ["retry", "retry", "failed"]
+
+    fixed = True
+    async with db.transaction() as session:
+        await retry_job(session, job_id)
+    await _drain(worker)
+    assert (await _job(db, job_id)).state == JobState.SUCCEEDED
+    assert await _outcomes(db, job_id) == ["retry", "retry", "failed", "succeeded"]
+
+
+async def test_permanent_errors_and_unknown_kinds_fail_at_once(
+    db: Database, handlers: HandlerRegistry
+) -> None:
+    async def hopeless(job: ClaimedJob, context: JobContext) -> None:
+        raise PermanentJobError("the helpdesk says 422: subject missing")
+
+    handlers.add("test.hopeless", hopeless)
+    hopeless_id = await _add(db, "test.hopeless")
+    unknown_id = await _add(db, "helpdesk.nonexistent")
+    await _drain(Worker(db, "w1", FAST))
+
+    assert await _outcomes(db, hopeless_id) == ["failed"]
+    assert (await _job(db, hopeless_id)).last_error == "the helpdesk says 422: subject missing"
+    unknown = await _job(db, unknown_id)
+    assert unknown.state == JobState.FAILED
+    assert unknown.last_error is not None
+    assert "no handler for job kind 'helpdesk.nonexistent'" in unknown.last_error
+
+
+async def test_long_errors_are_truncated(db: Database, handlers: HandlerRegistry) -> None:
+    async def verbose(job: ClaimedJob, context: JobContext) -> None:
+        raise PermanentJobError("x" * 50_000)
+
+    handlers.add("test.verbose", verbose)
+    job_id = await _add(db, "test.verbose")
+    await _drain(Worker(db, "w1", FAST))
+    async with db.read() as session:
+        [attempt] = await attempts_of(session, job_id)
+    assert attempt.detail is not None
+    assert 100 < len(attempt.detail) <= 2000
+
+
+async def test_deferred_writes_commit_with_success(db: Database, handlers: HandlerRegistry) -> None:
+    async def creates_ticket(job: ClaimedJob, context: JobContext) -> str:
+        async def remember(session: AsyncSession) -> None:
+            await put_setting(session, f"ticket-of-job:{job.id}", 42)
+
+        context.on_success(remember)
+        return "ticket 42"
+
+    async def cannot_save(job: ClaimedJob, context: JobContext) -> str:
+        async def broken(session: AsyncSession) -> None:
+            raise RuntimeError("constraint violated")
+
+        context.on_success(broken)
+        return "done"
+
+    handlers.add("test.creates", creates_ticket)
+    handlers.add("test.cannot_save", cannot_save)
+    ok_id = await _add(db, "test.creates")
+    bad_id = await _add(db, "test.cannot_save", max_attempts=1)
+    await _drain(Worker(db, "w1", FAST))
+
+    async with db.read() as session:
+        assert await get_setting(session, f"ticket-of-job:{ok_id}") == 42
+    bad = await _job(db, bad_id)
+    assert bad.state == JobState.FAILED
+    assert bad.last_error is not None
+    assert "saving the job's result failed" in bad.last_error
+
+
+async def test_jobs_with_one_ordering_key_run_in_order_across_two_workers(
+    db: Database, handlers: HandlerRegistry
+) -> None:
+    ran: list[tuple[str, int]] = []
+    ran_by: set[str] = set()
+
+    async def step(job: ClaimedJob, context: JobContext) -> None:
+        await asyncio.sleep(0.001 * (job.id % 3))
+        if job.payload["seq"] == 2 and job.attempt == 1:
+            raise JobError("a retry must not let later jobs of the key overtake")
+        ran.append((str(job.payload["call"]), int(str(job.payload["seq"]))))
+        ran_by.add(context.worker_id)
+
+    handlers.add("test.step", step)
+    for seq in range(6):
+        for call in ("a", "b", "c"):
+            await _add(db, "test.step", {"call": call, "seq": seq}, ordering_key=f"call:{call}")
+
+    stop = asyncio.Event()
+    workers = [Worker(db, f"w{n}", FAST) for n in (1, 2)]
+    tasks = [asyncio.create_task(worker.run(stop)) for worker in workers]
+    async with asyncio.timeout(30):
+        while len(ran) < 18:
+            await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.gather(*tasks)
+
+    for call in ("a", "b", "c"):
+        assert [seq for name, seq in ran if name == call] == list(range(6))
+    assert ran_by == {"w1", "w2"}

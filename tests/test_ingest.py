@@ -1,0 +1,219 @@
+"""Event ingestion: stored before acknowledged, duplicates dropped, one transaction, restarts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskline.calls.events import (
+    CallDetailRecord,
+    CallEvent,
+    CallHungUp,
+    CallOffered,
+    LegAnswered,
+    LegEnded,
+    LegRinging,
+)
+from deskline.calls.model import CallPhase, CallStatus, Direction, LegStatus, Party
+from deskline.calls.tracker import CallTracker, TrackerUpdate
+from deskline.ingest import EventIngestor
+from deskline.outbox import enqueue, list_jobs
+from deskline.store.db import Database
+from deskline.store.models import CallRecord, PbxEvent
+from deskline.store.repositories.calls import call_of, get_call
+
+T0 = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
+
+
+def ringing(call_id: str, at: datetime = T0) -> list[CallEvent]:
+    return [
+        CallOffered(
+            call_id=call_id,
+            at=at,
+            key=f"{call_id}:offer",
+            caller=Party(number="+4930123456"),
+            callee=Party(number="+4940999000"),
+            direction=Direction.INBOUND,
+        ),
+        LegRinging(
+            call_id=call_id, at=at + timedelta(seconds=1), key=f"{call_id}:ring", extension="2001"
+        ),
+    ]
+
+
+def answered_and_over(call_id: str, at: datetime = T0) -> list[CallEvent]:
+    return [
+        LegAnswered(
+            call_id=call_id, at=at + timedelta(seconds=5), key=f"{call_id}:answer", extension="2001"
+        ),
+        LegEnded(
+            call_id=call_id,
+            at=at + timedelta(seconds=65),
+            key=f"{call_id}:legend",
+            extension="2001",
+            status=LegStatus.ANSWERED,
+        ),
+        CallHungUp(call_id=call_id, at=at + timedelta(seconds=65), key=f"{call_id}:hangup"),
+    ]
+
+
+def cdr(call_id: str, at: datetime = T0) -> CallDetailRecord:
+    return CallDetailRecord(
+        call_id=call_id,
+        at=at + timedelta(seconds=66),
+        key=f"{call_id}:cdr",
+        status=CallStatus.ANSWERED,
+    )
+
+
+async def _count(db: Database, model: type[PbxEvent] | type[CallRecord]) -> int:
+    async with db.read() as session:
+        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+async def _stored_call(db: Database, call_id: str, source: str = "pbx1") -> CallRecord:
+    async with db.read() as session:
+        record = await get_call(session, source, call_id)
+    assert record is not None
+    return record
+
+
+async def test_a_batch_is_stored_and_the_call_upserted(db: Database) -> None:
+    ingest = EventIngestor(db, CallTracker(), "pbx1")
+    await ingest(ringing("c1"))
+
+    record = await _stored_call(db, "c1")
+    assert record.phase == CallPhase.RINGING
+    assert record.status is None
+    assert record.caller_number == "+4930123456"
+    assert record.direction == "inbound"
+    assert call_of(record).legs[0].extension == "2001"
+
+    await ingest([*answered_and_over("c1"), cdr("c1")])
+    record = await _stored_call(db, "c1")
+    assert record.status == CallStatus.ANSWERED
+    assert record.answered_by == "2001"
+    assert record.ended_at == T0 + timedelta(seconds=65)
+    assert await _count(db, PbxEvent) == 6
+
+
+async def test_redelivered_events_are_dropped(db: Database) -> None:
+    seen: list[TrackerUpdate] = []
+
+    async def listener(session: AsyncSession, update: TrackerUpdate) -> None:
+        seen.append(update)
+
+    ingest = EventIngestor(db, CallTracker(), "pbx1", listener)
+    await ingest(ringing("c1"))
+    await ingest(ringing("c1"))  # the PBX did not get our ack and sends again
+    await ingest([*ringing("c1"), *answered_and_over("c1")])  # partly new
+
+    assert await _count(db, PbxEvent) == 5
+    assert len(seen) == 5  # one update per new event, none for the duplicates
+    # the same key from another source is another event
+    await EventIngestor(db, CallTracker(), "pbx2")(ringing("c1"))
+    assert await _count(db, PbxEvent) == 7
+
+
+async def test_a_failing_listener_rolls_back_everything(db: Database) -> None:
+    tracker = CallTracker()
+    fail = True
+
+    async def pipeline(session: AsyncSession, update: TrackerUpdate) -> None:
+        await enqueue(session, "test.echo", {"call": update.call.call_id})
+        if fail and update.call.phase is CallPhase.TALKING:
+            raise RuntimeError("pipeline bug")
+
+    ingest = EventIngestor(db, tracker, "pbx1", pipeline)
+    await ingest(ringing("c1"))
+    with pytest.raises(RuntimeError, match="pipeline bug"):
+        await ingest([*ringing("c2"), *answered_and_over("c1")])
+
+    # nothing of the failed batch: no events, no call c2, c1 as before, no jobs
+    assert await _count(db, PbxEvent) == 2
+    assert (await _stored_call(db, "c1")).phase == CallPhase.RINGING
+    async with db.read() as session:
+        assert await get_call(session, "pbx1", "c2") is None
+        assert len(await list_jobs(session)) == 2
+    # …and the tracker forgot it too
+    assert tracker.get("c2") is None
+    c1 = tracker.get("c1")
+    assert c1 is not None and c1.phase is CallPhase.RINGING
+
+    fail = False  # the adapter redelivers the batch: it is processed afresh
+    await ingest([*ringing("c2"), *answered_and_over("c1")])
+    assert (await _stored_call(db, "c1")).phase == CallPhase.ENDED
+    assert (await _stored_call(db, "c2")).phase == CallPhase.RINGING
+
+
+async def test_restore_after_a_restart_continues_the_calls(db: Database) -> None:
+    first = EventIngestor(db, CallTracker(), "pbx1")
+    await first(ringing("c1"))
+    await first([*ringing("c2"), *answered_and_over("c2"), cdr("c2")])  # over before restart
+
+    tracker = CallTracker()  # the process restarted
+    again = EventIngestor(db, tracker, "pbx1")
+    assert await again.restore() == 1
+    assert [call.call_id for call in tracker.in_flight()] == ["c1"]
+
+    await again([*ringing("c1"), *answered_and_over("c1"), cdr("c1")])
+    record = await _stored_call(db, "c1")
+    assert record.status == CallStatus.ANSWERED
+    assert record.caller_number == "+4930123456"  # known from before the restart
+    assert await _count(db, PbxEvent) == 12
+
+
+async def test_a_late_event_for_an_ended_call_keeps_its_status(db: Database) -> None:
+    first = EventIngestor(db, CallTracker(), "pbx1")
+    await first([*ringing("c1"), *answered_and_over("c1"), cdr("c1")])
+
+    late = CallHungUp(call_id="c1", at=T0 + timedelta(seconds=90), key="c1:late-hangup")
+    await EventIngestor(db, CallTracker(), "pbx1")([late])  # a new process: c1 not in memory
+
+    record = await _stored_call(db, "c1")
+    assert record.status == CallStatus.ANSWERED
+    assert record.caller_number == "+4930123456"
+
+
+async def test_tick_decides_settled_calls_and_stores_them(db: Database) -> None:
+    ended: list[TrackerUpdate] = []
+
+    async def listener(session: AsyncSession, update: TrackerUpdate) -> None:
+        if update.ended:
+            ended.append(update)
+
+    ingest = EventIngestor(db, CallTracker(settle_seconds=3), "pbx1", listener)
+    await ingest([*ringing("c1"), *answered_and_over("c1")])  # hung up, no CDR
+    assert (await _stored_call(db, "c1")).status is None
+
+    assert await ingest.tick(T0 + timedelta(seconds=66)) == []  # still settling
+    saved = await ingest.tick(T0 + timedelta(seconds=70))
+
+    assert [update.call.call_id for update in saved] == ["c1"]
+    assert (await _stored_call(db, "c1")).status == CallStatus.ANSWERED
+    assert [update.call.call_id for update in ended] == ["c1"]
+
+
+async def test_tick_retries_a_call_it_could_not_save(db: Database) -> None:
+    broken = True
+
+    async def listener(session: AsyncSession, update: TrackerUpdate) -> None:
+        if update.ended and broken:
+            raise RuntimeError("helpdesk pipeline down")
+
+    ingest = EventIngestor(db, CallTracker(settle_seconds=0), "pbx1", listener)
+    await ingest([*ringing("c1"), *answered_and_over("c1")])
+    assert await ingest.tick(T0 + timedelta(seconds=70)) == []
+    assert (await _stored_call(db, "c1")).status is None
+
+    broken = False
+    assert len(await ingest.tick(T0 + timedelta(seconds=71))) == 1
+    assert (await _stored_call(db, "c1")).status == CallStatus.ANSWERED
+
+
+async def test_an_empty_batch_is_accepted(db: Database) -> None:
+    await EventIngestor(db, CallTracker(), "pbx1")([])
+    assert await _count(db, PbxEvent) == 0
