@@ -1,0 +1,1 @@
+"""The individual checks run by :mod:`deskline.templates.validation`, one area per module."""
