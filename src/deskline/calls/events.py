@@ -53,17 +53,24 @@ class QueueLeft(_Event):
 
 
 class LegRinging(_Event):
-    """An extension started ringing for the call."""
+    """An extension started ringing for the call.
+
+    ``leg_id`` (optional, on all three leg events) is the PBX's identity of this one attempt
+    (e.g. the agent channel's AMI Uniqueid). With it the tracker matches ring, answer and end
+    exactly even when the same extension is rung twice; without it, by extension and time.
+    """
 
     kind: Literal["leg.ringing"] = "leg.ringing"
     extension: str
     name: str | None = None
+    leg_id: str | None = None
 
 
 class LegAnswered(_Event):
     kind: Literal["leg.answered"] = "leg.answered"
     extension: str
     name: str | None = None
+    leg_id: str | None = None
 
 
 class LegEnded(_Event):
@@ -73,6 +80,19 @@ class LegEnded(_Event):
     extension: str
     status: LegStatus
     ring_seconds: float | None = None
+    leg_id: str | None = None
+
+
+class CallAnswered(_Event):
+    """The call as a whole was answered.
+
+    For an outbound call this is the called party picking up (an extension's leg answering
+    only means the agent took the click-to-call ring). Inbound adapters may send it too; the
+    tracker otherwise takes the first answered leg as the call's answer.
+    """
+
+    kind: Literal["call.answered"] = "call.answered"
+    by: str | None = None
 
 
 class CallTransferred(_Event):
@@ -95,6 +115,8 @@ class CallHungUp(_Event):
 
     kind: Literal["call.hungup"] = "call.hungup"
     cause: str | None = None
+    status: CallStatus | None = None
+    """The PBX's own verdict when it gives one (e.g. BUSY from an outbound dial)."""
 
 
 class CallDetailRecord(_Event):
@@ -113,6 +135,9 @@ class CallDetailRecord(_Event):
     talk_seconds: int | None = None
     answered_by: str | None = None
     recording: str | None = None
+    complete: bool = True
+    """False when the PBX sends several partial CDRs per call (Asterisk: one per leg). A
+    complete CDR is the PBX's final word: the tracker decides the call as soon as it has it."""
 
 
 CallEvent = Annotated[
@@ -123,6 +148,7 @@ CallEvent = Annotated[
     | LegAnswered
     | LegEnded
     | CallTransferred
+    | CallAnswered
     | RecordingStarted
     | CallHungUp
     | CallDetailRecord,

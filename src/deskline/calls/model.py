@@ -72,6 +72,7 @@ class Leg(BaseModel):
 
     extension: str
     name: str | None = None
+    leg_id: str | None = None
     status: LegStatus = LegStatus.RINGING
     ring_started_at: datetime | None = None
     answered_at: datetime | None = None
