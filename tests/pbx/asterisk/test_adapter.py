@@ -13,7 +13,12 @@ import pytest
 from deskline.calls.events import CallEvent
 from deskline.calls.model import CallStatus
 from deskline.calls.tracker import CallTracker
-from deskline.errors import PbxActionError, PbxAuthenticationError, PbxConnectionError
+from deskline.errors import (
+    PbxActionError,
+    PbxAuthenticationError,
+    PbxConnectionError,
+    StorageError,
+)
 from deskline.pbx.asterisk import AsteriskAdapter, AsteriskConfig
 from deskline.pbx.asterisk.client import AmiClient, ConnectionState
 from deskline.pbx.base import PbxAdapter, build_adapter
@@ -302,3 +307,33 @@ async def test_a_consumer_that_fails_does_not_stop_the_stream() -> None:
 
 def _ignore(frames: Sequence[Any]) -> Awaitable[None]:
     return asyncio.sleep(0)
+
+
+async def test_events_wait_for_a_database_outage_and_none_are_lost() -> None:
+    """While storing fails with StorageError, events are kept and stored once it recovers;
+    the AMI session stays up meanwhile (pings keep being answered)."""
+    reference = Sink()
+    async with FakeAmiServer(playlists=["02_queue_answered.txt"]) as server:
+        adapter = AsteriskAdapter(config(server))
+        async with running(adapter, reference):
+            await eventually(lambda: any(e.kind == "call.hungup" for e in reference.events))
+
+    failures = {"left": 4}
+
+    class OutageSink(Sink):
+        async def __call__(self, events: Sequence[CallEvent]) -> None:
+            if failures["left"] > 0:
+                failures["left"] -= 1
+                raise StorageError("database is restarting")
+            await super().__call__(events)
+
+    sink = OutageSink()
+    async with FakeAmiServer(playlists=["02_queue_answered.txt"]) as server:
+        adapter = AsteriskAdapter(config(server), sink_retry_seconds=0.01)
+        async with running(adapter, sink):
+            await eventually(lambda: len(sink.events) == len(reference.events), seconds=5)
+            assert adapter.state is ConnectionState.CONNECTED
+        assert server.logins == 1
+    assert failures["left"] == 0
+    assert [e.key for e in sink.events] == [e.key for e in reference.events]
+    assert sink.calls() == {"1795286116.4": CallStatus.ANSWERED}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections import OrderedDict
@@ -13,7 +14,7 @@ from typing import ClassVar
 from pydantic import BaseModel
 
 from deskline.calls.events import CallEvent
-from deskline.errors import PbxActionError, PbxError
+from deskline.errors import PbxActionError, PbxError, StorageError
 from deskline.pbx.asterisk.client import AmiClient, ConnectionState
 from deskline.pbx.asterisk.config import AsteriskConfig
 from deskline.pbx.asterisk.dialplan import Dialplan
@@ -36,6 +37,9 @@ ORIGINATE_REASONS = {
 _DIALLABLE = re.compile(r"^\+?[0-9*#]+$")
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SINK_ATTEMPTS = 3
+_SINK_RETRY_CAP = 30.0
+_BUFFER_WARN = 1000
+_DRAIN_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class AsteriskAdapter:
         self._translator = AmiTranslator(self.dialplan)
         self._sink: EventSink | None = None
         self._sink_retry = sink_retry_seconds
+        self._outbox: asyncio.Queue[list[CallEvent]] = asyncio.Queue()
         self._originates: OrderedDict[str, asyncio.Future[OriginateOutcome]] = OrderedDict()
 
     def __repr__(self) -> str:
@@ -71,8 +76,17 @@ class AsteriskAdapter:
         return self.client.state
 
     async def run(self, sink: EventSink) -> None:
+        """Read AMI until closed; a separate task stores the events, so a slow or briefly
+        unavailable database never stalls the AMI session (its keep-alive keeps answering)."""
         self._sink = sink
-        await self.client.run()
+        delivery = asyncio.create_task(self._delivery_loop(), name=f"{self!r} delivery")
+        try:
+            await self.client.run()
+        finally:
+            # give events already read a bounded chance to be stored before stopping
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._outbox.join(), timeout=_DRAIN_SECONDS)
+            delivery.cancel()
 
     async def close(self) -> None:
         await self.client.close()
@@ -89,16 +103,38 @@ class AsteriskAdapter:
                 self._originate_answered(frame)
             events.extend(self._translator.translate(frame))
         if events and self._sink is not None:
-            await self._deliver(events)
+            if self._outbox.qsize() >= _BUFFER_WARN:
+                log.warning("%d event batches wait for the database", self._outbox.qsize())
+            self._outbox.put_nowait(events)
+
+    async def _delivery_loop(self) -> None:
+        while True:
+            events = await self._outbox.get()
+            try:
+                await self._deliver(events)
+            finally:
+                self._outbox.task_done()
 
     async def _deliver(self, events: list[CallEvent]) -> None:
+        """Hand events to the sink; while the database is down, wait for it (never drop).
+
+        Reading stops meanwhile, so the events queue up in the socket and in Asterisk instead
+        of being lost. Anything else (a bug, not an outage) is retried a few times and then
+        logged with the events' keys.
+        """
         assert self._sink is not None
-        for attempt in range(1, _SINK_ATTEMPTS + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 await self._sink(events)
                 return
+            except StorageError as exc:
+                delay = min(self._sink_retry * 2 ** min(attempt - 1, 8), _SINK_RETRY_CAP)
+                log.warning("storing call events failed (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
             except Exception as exc:
-                if attempt == _SINK_ATTEMPTS:
+                if attempt >= _SINK_ATTEMPTS:
                     keys = ", ".join(event.key for event in events[:5])
                     log.error(
                         "%d call event(s) could not be stored (%s): %s", len(events), exc, keys
