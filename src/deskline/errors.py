@@ -68,11 +68,33 @@ class TemplateRenderError(TemplateError):
 
 
 class HelpdeskError(DesklineError):
-    """A request to the helpdesk failed."""
+    """A request to the helpdesk failed.
+
+    ``outcome`` is the request's :class:`deskline.connector.Outcome` value ("retry", "fail",
+    "reauthenticate"), ``retry_after`` the seconds the helpdesk asked to wait (``None`` when it
+    did not say), ``status_code`` the HTTP status (``None``: no response, e.g. a timeout).
+    """
+
+    default_outcome = "fail"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        outcome: str | None = None,
+        retry_after: float | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.outcome = outcome or self.default_outcome
+        self.retry_after = retry_after
+        self.status_code = status_code
 
 
 class HelpdeskAuthError(HelpdeskError):
     """The helpdesk rejected our authorization; the admin must re-authorize."""
+
+    default_outcome = "reauthenticate"
 
 
 class JobError(DesklineError):

@@ -1,6 +1,5 @@
-"""`deskline template …`: validate a helpdesk template, print the template JSON Schema.
-
-(`deskline template try` — run a template against a helpdesk — is added here by the runtime.)
+"""`deskline template …`: validate a helpdesk template, print the template JSON Schema, and
+try one scenario against the real helpdesk (`template try`, in :mod:`.template_try`).
 """
 
 from __future__ import annotations
@@ -13,11 +12,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from deskline.cli.template_try import try_template
 from deskline.templates.schema import template_json_schema_text
 from deskline.templates.summary import TemplateSummary
 from deskline.templates.validation import ValidationReport, validate_file
 
 app = typer.Typer(no_args_is_help=True)
+app.command("try")(try_template)
 
 
 @app.command()

@@ -55,6 +55,7 @@ class ParameterFather(StrEnum):
     CUSTOM_FIELD_LIST = "CustomFieldList"
     POPULATE_TEMPLATE_STRING = "PopulateTemplateString"
     CUSTOM_SCENARIO_PARAMETER = "CustomScenarioParameter"
+    OUTCOME_MAP = "OutcomeMap"  # deskline: overrides of the outcome table (templates-runtime.md)
 
 
 class ParameterType(StrEnum):
