@@ -1,0 +1,111 @@
+"""Everything one serving process holds, started and stopped together.
+
+:class:`Runtime` is created by ``deskline serve`` (and by tests) and handed to the web app,
+whose lifespan calls :meth:`Runtime.start` and :meth:`Runtime.stop`. Stopping is graceful:
+adapters are closed first (no new events), the tracker decides what is due one last time, and
+the in-process worker finishes the attempt in hand before returning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from deskline.calls.tracker import CallTracker
+from deskline.crypto import SecretBox
+from deskline.outbox.worker import Worker, WorkerOptions
+from deskline.phones import NumberNormaliser
+from deskline.runtime.accounts import Passwords
+from deskline.runtime.adapter_kinds import load_adapter_kinds
+from deskline.runtime.click_to_call import ClickToCall
+from deskline.runtime.ingestors import IngestorRegistry
+from deskline.runtime.supervisor import PbxSupervisor, SupervisorOptions
+from deskline.settings import Settings
+from deskline.store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    """Timings and switches of the long-running pieces (short ones make fast tests)."""
+
+    supervisor: SupervisorOptions = field(default_factory=SupervisorOptions)
+    worker: WorkerOptions = field(default_factory=WorkerOptions)
+    tick_seconds: float = 1.0
+    settle_seconds: float = 3.0
+    click_debounce_seconds: float = 5.0
+    run_supervisor: bool = True
+    run_worker: bool | None = None
+    """None: as ``settings.in_process_worker`` says."""
+    worker_stop_timeout_seconds: float = 30.0
+
+
+class Runtime:
+    """The database, the PBX supervisor, the event ingestors, the worker, click-to-call."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        options: RuntimeOptions | None = None,
+        passwords: Passwords | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.options = options or RuntimeOptions()
+        self.box = SecretBox(settings.effective_secret_key)
+        self.passwords = passwords or Passwords()
+        self.kinds = load_adapter_kinds()
+        settle = self.options.settle_seconds
+        self.ingestors = IngestorRegistry(
+            db, tracker_factory=lambda: CallTracker(settle_seconds=settle)
+        )
+        self.supervisor = PbxSupervisor(db, self.box, self.ingestors, self.options.supervisor)
+        self.normaliser = NumberNormaliser(settings.default_country)
+        self.click_to_call = ClickToCall(
+            self.normaliser, window_seconds=self.options.click_debounce_seconds
+        )
+        run_worker = self.options.run_worker
+        if run_worker is None:
+            run_worker = settings.in_process_worker
+        self.worker = Worker(db, options=self.options.worker) if run_worker else None
+        self._stop = asyncio.Event()
+        self._ticks: asyncio.Task[None] | None = None
+        self._working: asyncio.Task[None] | None = None
+
+    def __repr__(self) -> str:
+        return f"Runtime({self.db!r}, worker={'in-process' if self.worker else 'separate'})"
+
+    async def start(self) -> None:
+        self._stop.clear()
+        if self.options.run_supervisor:
+            await self.supervisor.start()
+        self._ticks = asyncio.create_task(
+            self.ingestors.run_ticks(self._stop, self.options.tick_seconds), name="tracker-ticks"
+        )
+        if self.worker is not None:
+            self._working = asyncio.create_task(self.worker.run(), name="outbox-worker")
+        log.info("deskline runtime started (%r)", self)
+
+    async def stop(self) -> None:
+        """Stop adapters, then the tick loop, then the worker (after its current attempt)."""
+        await self.supervisor.stop()
+        self._stop.set()
+        if self._ticks is not None:
+            await asyncio.gather(self._ticks, return_exceptions=True)
+        if self.worker is not None and self._working is not None:
+            self.worker.stop()
+            try:
+                await asyncio.wait_for(
+                    asyncio.shield(self._working), self.options.worker_stop_timeout_seconds
+                )
+            except TimeoutError:
+                log.warning("the outbox worker did not finish its job in time; cancelling")
+                self._working.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._working
+        log.info("deskline runtime stopped")

@@ -1,0 +1,221 @@
+"""The PBX supervisor: one task per enabled PBX connection, kept running.
+
+Each task builds the connection's adapter from its stored config and runs it with the
+connection's event ingestor as the sink. When the adapter's ``run`` fails (or returns while
+it should be running) the task starts it again after a pause that doubles from
+``backoff_initial_seconds`` up to ``backoff_max_seconds`` (with jitter; an adapter that ran
+``stable_after_seconds`` starts over from the initial pause). A refused login waits the
+longest pause. Every change of status is written to the connection row, with a detail the
+admin can act on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from dataclasses import dataclass
+
+from deskline.crypto import SecretBox
+from deskline.errors import PbxAuthenticationError
+from deskline.pbx.base import EventSink, PbxAdapter, build_adapter
+from deskline.runtime.connection_status import ConnectionStatus, observed_status
+from deskline.runtime.ingestors import IngestorRegistry
+from deskline.runtime.pbx_config import InvalidConnectionConfig, validate_config
+from deskline.store.db import Database
+from deskline.store.repositories.pbx_connections import (
+    PbxConnectionRepository,
+    PbxConnectionView,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SupervisorOptions:
+    backoff_initial_seconds: float = 1.0
+    backoff_max_seconds: float = 60.0
+    stable_after_seconds: float = 60.0
+    status_poll_seconds: float = 2.0
+    stop_timeout_seconds: float = 5.0
+
+    def backoff(self, failures: int, *, auth_failed: bool = False) -> float:
+        if auth_failed:
+            return self.backoff_max_seconds
+        delay: float = self.backoff_initial_seconds * 2.0 ** max(0, failures - 1)
+        return min(self.backoff_max_seconds, delay) * random.uniform(0.75, 1.0)
+
+
+class PbxSupervisor:
+    """Starts, restarts and stops the adapters of the stored PBX connections."""
+
+    def __init__(
+        self,
+        db: Database,
+        box: SecretBox,
+        ingestors: IngestorRegistry,
+        options: SupervisorOptions | None = None,
+    ) -> None:
+        self.db = db
+        self.box = box
+        self.ingestors = ingestors
+        self.options = options or SupervisorOptions()
+        self._runners: dict[int, _ConnectionRunner] = {}
+        self._lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return f"PbxSupervisor(running={sorted(self._runners)})"
+
+    async def start(self) -> None:
+        """Start every enabled connection (and mark the others disabled)."""
+        async with self.db.read() as session:
+            views = await PbxConnectionRepository(session, self.box).list()
+        for view in views:
+            await self.reload(view.id)
+
+    async def reload(self, connection_id: int) -> None:
+        """Apply a connection's stored state: (re)start it if enabled, stop it otherwise."""
+        async with self._lock:
+            await self._halt(connection_id)
+            async with self.db.read() as session:
+                view = await PbxConnectionRepository(session, self.box).get(connection_id)
+            if view is None:
+                return
+            if not view.enabled:
+                await self.write_status(view.id, ConnectionStatus.DISABLED, None)
+                return
+            runner = _ConnectionRunner(self, view)
+            self._runners[view.id] = runner
+            await runner.announce(ConnectionStatus.CONNECTING, None)
+            runner.start()
+
+    async def remove(self, connection_id: int, source: str) -> None:
+        """Stop a deleted connection and forget its ingestor."""
+        async with self._lock:
+            await self._halt(connection_id)
+        self.ingestors.forget(source)
+
+    def adapter(self, connection_id: int) -> PbxAdapter | None:
+        """The running adapter of a connection (None when it is not running right now)."""
+        runner = self._runners.get(connection_id)
+        return None if runner is None else runner.adapter
+
+    async def stop(self) -> None:
+        """Close every adapter, then cancel what is left."""
+        async with self._lock:
+            for connection_id in list(self._runners):
+                await self._halt(connection_id, ConnectionStatus.STOPPED)
+
+    async def _halt(self, connection_id: int, final: ConnectionStatus | None = None) -> None:
+        runner = self._runners.pop(connection_id, None)
+        if runner is not None:
+            await runner.stop(self.options.stop_timeout_seconds)
+            if final is not None:
+                await self.write_status(connection_id, final, None)
+
+    async def write_status(
+        self, connection_id: int, status: ConnectionStatus, detail: str | None
+    ) -> None:
+        try:
+            async with self.db.transaction() as session:
+                repository = PbxConnectionRepository(session, self.box)
+                await repository.set_status(connection_id, status.value, detail)
+        except LookupError:
+            pass  # deleted meanwhile
+        except Exception:
+            log.exception("cannot record the status of PBX connection %s", connection_id)
+
+
+class _ConnectionRunner:
+    """The task that keeps one connection's adapter running."""
+
+    def __init__(self, supervisor: PbxSupervisor, view: PbxConnectionView) -> None:
+        self.supervisor = supervisor
+        self.view = view
+        self.adapter: PbxAdapter | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._last: tuple[ConnectionStatus, str | None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._keep_running(), name=f"pbx:{self.view.name}")
+
+    async def stop(self, wait_seconds: float) -> None:
+        task, adapter = self._task, self.adapter
+        if task is None:
+            return
+        if adapter is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(adapter.close(), wait_seconds)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    async def announce(self, status: ConnectionStatus, detail: str | None) -> None:
+        await self._status(status, detail)
+
+    async def _status(self, status: ConnectionStatus, detail: str | None) -> None:
+        if self._last != (status, detail):
+            self._last = (status, detail)
+            log.info(
+                "PBX connection %s: %s%s", self.view.name, status, f" ({detail})" if detail else ""
+            )
+            await self.supervisor.write_status(self.view.id, status, detail)
+
+    async def _keep_running(self) -> None:
+        options = self.supervisor.options
+        view = self.view
+        failures = 0
+        while True:
+            try:
+                validate_config(view.kind, view.full_config())
+                adapter = build_adapter(view.kind, view.full_config())
+            except (InvalidConnectionConfig, LookupError, KeyError) as exc:
+                await self._status(ConnectionStatus.INVALID_CONFIG, str(exc))
+                return
+            started = time.monotonic()
+            auth_failed = False
+            await self._status(ConnectionStatus.CONNECTING, None)
+            try:
+                sink = await self.supervisor.ingestors.get(view.name)  # reads the database
+                await self._run(adapter, sink)
+                detail = "the adapter stopped on its own"
+            except PbxAuthenticationError as exc:
+                auth_failed, detail = True, str(exc)
+            except Exception as exc:
+                log.warning("PBX connection %s failed", view.name, exc_info=True)
+                detail = f"{type(exc).__name__}: {exc}"
+            finally:
+                self.adapter = None
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(adapter.close(), options.stop_timeout_seconds)
+            failures = (
+                1 if time.monotonic() - started >= options.stable_after_seconds else failures + 1
+            )
+            pause = options.backoff(failures, auth_failed=auth_failed)
+            status = ConnectionStatus.AUTH_FAILED if auth_failed else ConnectionStatus.RETRYING
+            await self._status(status, f"{detail}; trying again in {pause:.0f} s")
+            await asyncio.sleep(pause)
+
+    async def _run(self, adapter: PbxAdapter, sink: EventSink) -> None:
+        """Run the adapter until its ``run`` ends, writing the status it shows meanwhile."""
+        self.adapter = adapter
+        running = asyncio.create_task(adapter.run(sink), name=f"pbx-run:{self.view.name}")
+        try:
+            while True:
+                done, _ = await asyncio.wait({running}, timeout=self._poll_delay())
+                if done:
+                    running.result()
+                    return
+                await self._status(*observed_status(adapter))
+        finally:
+            if not running.done():
+                running.cancel()
+                await asyncio.gather(running, return_exceptions=True)
+
+    def _poll_delay(self) -> float:
+        # look soon after the start, then at the configured pace
+        poll = self.supervisor.options.status_poll_seconds
+        return (
+            min(0.1, poll) if self._last and self._last[0] is ConnectionStatus.CONNECTING else poll
+        )
