@@ -17,9 +17,9 @@ from deskline.errors import ConfigurationError
 
 def derive_key(secret_key: bytes, purpose: str, length: int = 32) -> bytes:
     """A key for one purpose, derived from the master secret."""
-    return HKDF(
-        algorithm=hashes.SHA256(), length=length, salt=None, info=purpose.encode()
-    ).derive(secret_key)
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=purpose.encode()).derive(
+        secret_key
+    )
 
 
 class SecretBox:

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import phonenumbers
 
 DEFAULT_EXTENSION_PATTERN = r"^\d{2,6}$"
-ANONYMOUS = frozenset({"", "anonymous", "unknown", "<unknown>", "restricted", "private", "unavailable"})
+ANONYMOUS = frozenset(
+    {"", "anonymous", "unknown", "<unknown>", "restricted", "private", "unavailable"}
+)
 _DIGITS = re.compile(r"\d+")
 
 
@@ -65,7 +67,9 @@ class NumberNormaliser:
         if text.startswith("00"):
             text = "+" + text[2:]
         try:
-            parsed = phonenumbers.parse(text, None if text.startswith("+") else self.default_country)
+            parsed = phonenumbers.parse(
+                text, None if text.startswith("+") else self.default_country
+            )
         except phonenumbers.NumberParseException:
             return None
         if not phonenumbers.is_possible_number(parsed):

@@ -30,7 +30,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DESKLINE_", env_file=".env", extra="ignore")
 
     environment: Environment = Environment.DEVELOPMENT
-    data_dir: Path = Field(default=Path("data"), description="Where SQLite, recordings and keys live.")
+    data_dir: Path = Field(
+        default=Path("data"), description="Where SQLite, recordings and keys live."
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; default: SQLite in the data directory."
     )

@@ -150,7 +150,9 @@ class Call(BaseModel):
                 {
                     "extension": leg.extension,
                     "status": leg.status.value,
-                    "ring_seconds": None if leg.ring_seconds is None else round(leg.ring_seconds, 1),
+                    "ring_seconds": None
+                    if leg.ring_seconds is None
+                    else round(leg.ring_seconds, 1),
                 }
                 for leg in self.legs
             ],

@@ -69,5 +69,7 @@ def build_adapter(kind: str, config: dict[str, object]) -> PbxAdapter:
     try:
         model, factory = _registry[kind]
     except KeyError:
-        raise KeyError(f"unknown PBX kind {kind!r}; known: {', '.join(sorted(_registry))}") from None
+        raise KeyError(
+            f"unknown PBX kind {kind!r}; known: {', '.join(sorted(_registry))}"
+        ) from None
     return factory(model.model_validate(config))
