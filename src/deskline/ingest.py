@@ -6,7 +6,9 @@ An :class:`EventIngestor` takes a batch of call events and, in ONE database tran
 2. applies only the new ones to the :class:`~deskline.calls.tracker.CallTracker`;
 3. upserts the calls they changed;
 4. calls the listener (the integration pipeline) with each update, so the jobs it enqueues
-   commit together with the events and calls that caused them.
+   commit together with the events and calls that caused them; after the commit, a
+   listener's optional ``after_commit()`` runs (ring-time screen pops), after a rollback its
+   optional ``discard()``.
 
 It returns only after the commit: an adapter may acknowledge the events to the PBX once the
 call returns ("stored before acknowledged", F25). If anything fails, nothing is stored and the
@@ -15,6 +17,9 @@ tracker is rolled back to where it was, so a redelivery of the same batch is pro
 A call the tracker does not know (after a restart, or ended and evicted from memory) is loaded
 from the database before its events are applied, so a late event never overwrites a stored call
 with a fresh, empty one.
+
+Committed new events are counted in ``deskline_pbx_events_total{source,kind}``; the listener
+runs with the call's id bound for logging (:func:`~deskline.observability.bind_call_id`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.calls.events import CallEvent
 from deskline.calls.tracker import CallTracker, TrackerUpdate
+from deskline.observability.context import bind_call_id
+from deskline.observability.metrics import PBX_EVENTS
 from deskline.store.db import Database
 from deskline.store.repositories import calls as call_rows
 from deskline.store.repositories import events as event_rows
@@ -81,7 +88,14 @@ class EventIngestor:
             except BaseException:
                 if checkpoint is not None:
                     self.tracker.rollback(checkpoint)
+                _discard(self.listener)
                 raise
+            self._count(new)
+            await _after_commit(self.listener)
+
+    def _count(self, events: Sequence[CallEvent]) -> None:
+        for event in events:
+            PBX_EVENTS.labels(self.source, event.kind).inc()
 
     def _apply(self, event: CallEvent) -> TrackerUpdate | None:
         try:
@@ -103,7 +117,8 @@ class EventIngestor:
         await call_rows.upsert_calls(session, self.source, [update.call for update in updates])
         if self.listener is not None:
             for update in updates:
-                await self.listener(session, update)
+                with bind_call_id(update.call.call_id):
+                    await self.listener(session, update)
 
     async def restore(self) -> int:
         """Load the calls in flight from the database into the tracker (at start)."""
@@ -130,6 +145,7 @@ class EventIngestor:
                     async with self.db.transaction() as session:
                         await self._save(session, [update])
                 except Exception:
+                    _discard(self.listener)
                     log.exception("%s: cannot save the end of call %s", self, call_id)
                     if tries + 1 >= MAX_SAVE_TRIES:
                         del self._unsaved[call_id]
@@ -138,6 +154,7 @@ class EventIngestor:
                     continue
                 del self._unsaved[call_id]
                 saved.append(update)
+                await _after_commit(self.listener)
             return saved
 
     async def run_ticks(self, stop_event: asyncio.Event, interval_seconds: float = 1.0) -> None:
@@ -149,3 +166,21 @@ class EventIngestor:
                 log.exception("%s: tick failed", self)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop_event.wait(), interval_seconds)
+
+
+async def _after_commit(listener: CallListener | None) -> None:
+    """A listener may act once its decisions are committed (``after_commit()``, optional)."""
+    hook = getattr(listener, "after_commit", None)
+    if hook is None:
+        return
+    try:
+        await hook()
+    except Exception:  # pops are best effort: never fail the PBX's event stream
+        log.exception("the call listener's after-commit step failed")
+
+
+def _discard(listener: CallListener | None) -> None:
+    """The transaction rolled back: a listener forgets what it decided (``discard()``)."""
+    hook = getattr(listener, "discard", None)
+    if hook is not None:
+        hook()

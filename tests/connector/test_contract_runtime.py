@@ -1,6 +1,7 @@
 """The contract test: every example template (docs/examples/) and every bundled template runs
-each of its scenarios against the generic helpdesk over real HTTP; the exact requests received
-and the outputs extracted are compared with what the template describes.
+each of its scenarios against the generic helpdesk over real HTTP (the Zendesk template against
+the Zendesk emulator); the exact requests received and the outputs extracted are compared with
+what the template describes.
 
 A template without expectations here fails ``test_every_template_has_a_contract``: adding a
 bundled template means adding its contract below.
@@ -22,8 +23,17 @@ from deskline.templates.builtin import builtin_template_paths, load_builtin_temp
 from deskline.templates.model import ScenarioId
 from deskline.templates.validation import load_valid_template
 from tests.connector.conftest import ACME_FIELDS, EXAMPLES, LISTDESK_FIELDS
-from tests.connector.helpers import authorized, received
+from tests.connector.helpers import TRANSPORT_HEADERS, authorized, received
+from tests.connector.zendesk_helpers import (
+    ZendeskAccount,
+    call_variables,
+    connect_zendesk,
+    seed_zendesk,
+)
 from tests.fakes.generic_helpdesk import GenericHelpdesk
+from tests.fakes.zendesk import RunningEmulator
+from tests.fakes.zendesk.recorder import RecordedRequest, mask_authorization
+from tests.fakes.zendesk.testing import zendesk, zendesk_server  # noqa: F401
 
 NOT_RUN_ALONE = {ScenarioId.AUTH_METHOD, ScenarioId.COMMON, ScenarioId.FOLLOW_UP_REQUESTS}
 CALL = {
@@ -412,6 +422,177 @@ def generic_cases() -> dict[str, Case]:
     }
 
 
+# --- zendesk (bundled; OAuth2 with PKCE; against the Zendesk emulator) ---------------------------
+
+ZENDESK_SCENARIOS = [
+    "SyncContactAuto",
+    "SearchContact",
+    "UserAssociation",
+    "CreateNewContact",
+    "CreateNewTicket",
+    "CreateNewTicket/without-journal",
+    "CallJournal",
+    "ScreenPop",
+]
+
+
+def zendesk_cases(account: ZendeskAccount, token: str, ticket_id: int) -> dict[str, Case]:
+    auth = {"accept": "application/json", "authorization": mask_authorization(f"Bearer {token}")}
+    with_body = {**auth, "content-type": "application/json"}
+    caller, agent, admin = account.caller.id, account.agent.id, account.admin.id
+    base = account.fields["base_url"]
+
+    def sent(
+        method: str, path: str, query: list[tuple[str, str]], body: Any, **headers: str
+    ) -> dict[str, Any]:
+        known = with_body if body is not None else auth
+        return {
+            "method": method,
+            "path": path,
+            "query": query,
+            "headers": {**known, **headers},
+            "body": body,
+        }
+
+    def ruth(result: ScenarioResult) -> None:
+        (contact,) = result.contacts
+        assert (contact.id, contact.first_name, contact.email, contact.phones) == (
+            str(caller),
+            "Ruth Baker",
+            "ruth@example.com",
+            {"BusinessNumber": "+1 513.555.7611"},
+        )
+        assert contact.popup_url == f"{base}/agent/users/{caller}"
+
+    def users(result: ScenarioResult) -> None:
+        assert [(u.id, u.first_name, u.email) for u in result.users] == [
+            (str(admin), "Kristin Hale", "kristin@acme.test"),
+            (str(agent), "Omar Diaz", "omar@acme.test"),
+        ]
+
+    voice = {
+        "from": "+15135557611",
+        "to": "2005",
+        "recording_url": "https://deskline.example/recordings/tok?exp=1700000000&sig=abc",
+        "started_at": "2022-12-31T23:59:59Z",
+        "call_duration": 65,
+        "answered_by_id": agent,
+    }
+    ticket = {
+        "subject": "Inbound Answered - from Ruth Baker<+15135557611>",
+        "comment": {
+            "body": "Inbound Answered - from Ruth Baker<+15135557611> to Omar Diaz<2005>",
+            "public": False,
+        },
+        "requester_id": caller,
+        "assignee_id": agent,
+    }
+    key = {"idempotency-key": "call%3Apbx%3A42%3Aticket"}
+    new_ticket_id = ticket_id + 1
+    call = call_variables(account)
+    return {
+        "SyncContactAuto": Case(
+            {"Phone": "+15135557611"},
+            [sent("GET", "/api/v2/search", [("query", "role:end-user phone:*5135557611")], None)],
+            ruth,
+        ),
+        "SearchContact": Case(
+            {"SearchValue": "ruth"},
+            [sent("GET", "/api/v2/search", [("query", "role:end-user ruth")], None)],
+            ruth,
+        ),
+        "UserAssociation": Case(
+            {},
+            [
+                sent(
+                    "GET",
+                    "/api/v2/users",
+                    [("role[]", "agent"), ("role[]", "admin"), ("page[size]", "100")],
+                    None,
+                )
+            ],
+            users,
+        ),
+        "CreateNewContact": Case(
+            {"FirstName": "", "LastName": "", "BusinessNumber": "+15550001111"},
+            [
+                sent(
+                    "POST",
+                    "/api/v2/users",
+                    [],
+                    {
+                        "user": {
+                            "name": "Automatic New Contact +15550001111",
+                            "phone": "+15550001111",
+                        }
+                    },
+                )
+            ],
+            lambda r: _equal(r.outputs, {"ContactId": account.caller.id + 1}),
+        ),
+        "CreateNewTicket": Case(
+            {**call, "WithCallJournal": "1"},
+            [
+                sent(
+                    "POST",
+                    "/api/v2/tickets",
+                    [],
+                    {"ticket": {**ticket, "voice_comment": voice, "tags": ["deskline"]}},
+                    **key,
+                )
+            ],
+            lambda r: _equal(r.outputs, {"TicketId": new_ticket_id}),
+        ),
+        "CreateNewTicket/without-journal": Case(
+            call,
+            [
+                sent(
+                    "POST",
+                    "/api/v2/tickets",
+                    [],
+                    {"ticket": {**ticket, "tags": ["deskline"]}},
+                    **key,
+                )
+            ],
+            lambda r: _equal(r.outputs, {"TicketId": new_ticket_id}),
+        ),
+        "CallJournal": Case(
+            {**call, "TicketId": ticket_id},
+            [
+                sent(
+                    "PUT",
+                    f"/api/v2/tickets/{ticket_id}",
+                    [],
+                    {"ticket": {"voice_comment": voice}},
+                )
+            ],
+            lambda r: _equal(r.outputs, {}),
+        ),
+        "ScreenPop": Case(
+            {"AgentUserId": agent, "ContactId": caller, "CallId": "call-42"},
+            [
+                sent(
+                    "POST",
+                    f"/api/v2/channels/voice/agents/{agent}/users/{caller}/display",
+                    [],
+                    None,
+                )
+            ],
+            lambda r: _equal([entry.status for entry in r.log], [200]),
+        ),
+    }
+
+
+def _zendesk_received(request: RecordedRequest) -> dict[str, Any]:
+    return {
+        "method": request.method,
+        "path": request.path,
+        "query": request.query,
+        "headers": {k: v for k, v in request.headers.items() if k not in TRANSPORT_HEADERS},
+        "body": request.body,
+    }
+
+
 # --- the runs -------------------------------------------------------------------------------
 
 ACME_SCENARIOS = list(acme_cases("x"))
@@ -421,6 +602,7 @@ CONTRACTS: dict[str, list[str]] = {
     "acme-oauth2.xml": ACME_SCENARIOS,
     "basic-list-and-match.xml": LISTDESK_SCENARIOS,
     "generic-rest.xml": GENERIC_SCENARIOS,
+    "zendesk.xml": ZENDESK_SCENARIOS,
 }
 
 
@@ -480,3 +662,21 @@ async def test_bundled_generic_rest_template(
         result = await _run(connector, scenario, case)
     assert [received(r) for r in desk.requests] == case.requests
     case.check(result)
+
+
+@pytest.mark.parametrize("scenario", ZENDESK_SCENARIOS)
+async def test_bundled_zendesk_template(scenario: str, zendesk: RunningEmulator) -> None:  # noqa: F811
+    account = seed_zendesk(zendesk)
+    existing = zendesk.emulator.tickets.create({"comment": {"body": "Printer"}}, account.caller)
+    async with httpx.AsyncClient(timeout=5.0) as http:
+        connector = await connect_zendesk(zendesk, account, http)
+        token = (await connector.token_store.load()).access_token  # type: ignore[union-attr]
+        cases = zendesk_cases(account, token, existing.id)
+        assert list(cases) == ZENDESK_SCENARIOS
+        case = cases[scenario]
+        zendesk.emulator.recorder.clear()
+        result = await _run(connector, scenario, case)
+    assert [_zendesk_received(r) for r in zendesk.emulator.requests()] == case.requests
+    case.check(result)
+    assert all(entry.status in (200, 201) for entry in result.log)
+    assert zendesk.emulator.validation_errors() == []

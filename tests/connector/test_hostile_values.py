@@ -156,6 +156,8 @@ def test_hostile_values_cannot_change_a_request(path: Path, scenario: str, value
         hostile = asyncio.run(run(template, scenario, value))
     except TemplateRenderError:
         return  # refused before sending: allowed
+    if marked and not hostile:
+        return  # every URL rendered empty (e.g. a number without digits): nothing sent, allowed
     assert len(hostile) == len(marked)
     for good, bad in zip(marked, hostile, strict=True):
         assert bad.method == good.method

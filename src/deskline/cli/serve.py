@@ -21,7 +21,10 @@ import uvicorn
 
 from deskline.cli.admin import app as admin_app
 from deskline.errors import DesklineError
+from deskline.integration.connectors import ConnectorProvider
+from deskline.observability import configure_logging
 from deskline.outbox.worker import Worker
+from deskline.pipeline.service import Pipeline
 from deskline.runtime.bootstrap import ensure_first_admin, ensure_schema, ensure_simulator
 from deskline.runtime.services import Runtime
 from deskline.settings import Settings, load_settings
@@ -45,10 +48,7 @@ def _settings(**overrides: object) -> Settings:
     except DesklineError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
+    configure_logging(settings)
     return settings
 
 
@@ -146,9 +146,12 @@ async def _work(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
+        helpdesks = ConnectorProvider.for_settings(db, settings)
+        Pipeline(db, settings, helpdesks).register_jobs()  # the helpdesk.* job kinds
         outbox_worker = Worker(db)
         log.info("outbox worker %s started", outbox_worker.worker_id)
         await outbox_worker.run(stop)
         log.info("outbox worker %s stopped", outbox_worker.worker_id)
+        await helpdesks.aclose()
     finally:
         await db.dispose()

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
 from deskline.calls.events import CallEvent
+from deskline.pbx.recordings import FetchedRecording
 
 EventSink = Callable[[Sequence[CallEvent]], Awaitable[None]]
 """Stores events durably (deduplicated by their key) and returns once they are committed."""
@@ -45,6 +47,13 @@ class PbxAdapter(Protocol):
         self, extension: str, number: str, *, variables: dict[str, str] | None = None
     ) -> OriginateResult:
         """Click-to-call: ring ``extension`` and, once it answers, dial ``number``."""
+
+    async def fetch_recording(self, ref: str, destination: Path) -> FetchedRecording:
+        """Write the recording ``ref`` (a call's ``recording``) to ``destination`` (F30).
+
+        Raises :class:`~deskline.pbx.recordings.RecordingNotReadyError` while the PBX has no
+        complete file yet, :class:`~deskline.pbx.recordings.RecordingUnavailableError` when it
+        cannot provide it at all."""
 
     async def close(self) -> None:
         """Release connections; ``run`` returns soon after."""

@@ -29,10 +29,12 @@ class IngestorRegistry:
         *,
         tracker_factory: Callable[[], CallTracker] = CallTracker,
         listener: CallListener | None = None,
+        listener_for: Callable[[str], CallListener] | None = None,
     ) -> None:
         self.db = db
         self._tracker_factory = tracker_factory
         self._listener = listener
+        self._listener_for = listener_for
         self._ingestors: dict[str, EventIngestor] = {}
         self._lock = asyncio.Lock()
 
@@ -46,8 +48,9 @@ class IngestorRegistry:
             return known
         async with self._lock:
             if source not in self._ingestors:
+                listener = self._listener_for(source) if self._listener_for else self._listener
                 ingestor = EventIngestor(
-                    self.db, self._tracker_factory(), source, listener=self._listener
+                    self.db, self._tracker_factory(), source, listener=listener
                 )
                 restored = await ingestor.restore()
                 if restored:

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 
 from deskline.calls.tracker import CallTracker
 from deskline.crypto import SecretBox
+from deskline.integration.connectors import ConnectorProvider
 from deskline.outbox.worker import Worker, WorkerOptions
 from deskline.phones import NumberNormaliser
+from deskline.pipeline.service import Pipeline, PipelineOptions
 from deskline.runtime.accounts import Passwords
 from deskline.runtime.adapter_kinds import load_adapter_kinds
 from deskline.runtime.click_to_call import ClickToCall
 from deskline.runtime.ingestors import IngestorRegistry
+from deskline.runtime.recordings import SupervisorRecordingFetcher
 from deskline.runtime.supervisor import PbxSupervisor, SupervisorOptions
 from deskline.settings import Settings
 from deskline.store.db import Database
@@ -41,6 +44,7 @@ class RuntimeOptions:
     run_worker: bool | None = None
     """None: as ``settings.in_process_worker`` says."""
     worker_stop_timeout_seconds: float = 30.0
+    pipeline: PipelineOptions = field(default_factory=PipelineOptions)
 
 
 class Runtime:
@@ -58,13 +62,26 @@ class Runtime:
         self.db = db
         self.options = options or RuntimeOptions()
         self.box = SecretBox(settings.effective_secret_key)
+        self.helpdesks = ConnectorProvider(db, self.box, tz=settings.tz)
         self.passwords = passwords or Passwords()
         self.kinds = load_adapter_kinds()
         settle = self.options.settle_seconds
+        self.recording_fetcher = SupervisorRecordingFetcher(db, self.box)
+        self.pipeline = Pipeline(
+            db,
+            settings,
+            self.helpdesks,
+            fetcher=self.recording_fetcher,
+            options=self.options.pipeline,
+        )
+        self.pipeline.register_jobs()
         self.ingestors = IngestorRegistry(
-            db, tracker_factory=lambda: CallTracker(settle_seconds=settle)
+            db,
+            tracker_factory=lambda: CallTracker(settle_seconds=settle),
+            listener_for=self.pipeline.listener_for,
         )
         self.supervisor = PbxSupervisor(db, self.box, self.ingestors, self.options.supervisor)
+        self.recording_fetcher.supervisor = self.supervisor
         self.normaliser = NumberNormaliser(settings.default_country)
         self.click_to_call = ClickToCall(
             self.normaliser, window_seconds=self.options.click_debounce_seconds
@@ -108,4 +125,5 @@ class Runtime:
                 self._working.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._working
+        await self.helpdesks.aclose()
         log.info("deskline runtime stopped")

@@ -60,7 +60,11 @@ SCENARIO_SETTINGS: Mapping[ScenarioId, Mapping[str, str]] = {
         "NextLinkPath": "link: path of the next page's URL in the response",
     },
     ScenarioId.CREATE_NEW_CONTACT: {},
-    ScenarioId.CREATE_NEW_TICKET: _ACTIVITY_SETTINGS,
+    ScenarioId.CREATE_NEW_TICKET: {
+        **_ACTIVITY_SETTINGS,
+        "JournalInTicket": "1 = the ticket request carries the call journal itself when "
+        "WithCallJournal is set, so a ticket created after the call needs no CallJournal run",
+    },
     ScenarioId.CALL_JOURNAL: {
         **_ACTIVITY_SETTINGS,
         "EnablePlayCallRecording": "1 = the admin can choose to link call recordings",
@@ -72,6 +76,7 @@ SCENARIO_SETTINGS: Mapping[ScenarioId, Mapping[str, str]] = {
     },
     ScenarioId.COMMON: {},
     ScenarioId.FOLLOW_UP_REQUESTS: {},
+    ScenarioId.SCREEN_POP: {},
 }
 
 
@@ -86,5 +91,6 @@ def is_flag(name: str) -> bool:
             "PlayCallRecording",
             "SkipMissedForUnansweredAgents",
             "NoNeedRefreshAccessToken",
+            "JournalInTicket",
         }
     )

@@ -43,6 +43,8 @@ _CALL: Mapping[str, str] = {
     "ContactNumber": "the contact's number used on the call",
     "AgentUserId": "the helpdesk user id of the agent who answered (or placed) the call",
     "AgentEmail": "the e-mail of that helpdesk user",
+    "IdempotencyKey": "a key unique to this call and action, the same on every retry (send it "
+    "as the helpdesk's idempotency key, e.g. Zendesk's Idempotency-Key header)",
     "Subject": "the Subject parameter, rendered first",
     "Description": "the Description parameter, rendered first",
 }
@@ -69,7 +71,12 @@ BUILTIN_VARIABLES: Mapping[ScenarioId, Mapping[str, str]] = {
         "CallerDisplayName": "the caller's name as the PBX sent it (may be empty)",
         "ContactType": "the contact type the admin chose (the request's Name)",
     },
-    ScenarioId.CREATE_NEW_TICKET: dict(_CALL),
+    ScenarioId.CREATE_NEW_TICKET: {
+        **_CALL,
+        "WithCallJournal": "1 when the ticket is created after the call and must carry the call "
+        "journal itself (only for templates with JournalInTicket = 1); empty otherwise",
+        "RecordPath": "with WithCallJournal: deskline's signed URL of the call recording, or empty",
+    },
     ScenarioId.CALL_JOURNAL: {
         **_CALL,
         "RecordPath": "deskline's signed URL of the call recording, or empty",
@@ -79,6 +86,17 @@ BUILTIN_VARIABLES: Mapping[ScenarioId, Mapping[str, str]] = {
     },
     ScenarioId.COMMON: {},
     ScenarioId.FOLLOW_UP_REQUESTS: {},
+    ScenarioId.SCREEN_POP: {
+        "CallId": _CALL["CallId"],
+        "AgentUserId": "the helpdesk user id of the agent whose screen shows the pop",
+        "AgentEmail": "the e-mail of that helpdesk user",
+        "ContactId": "the helpdesk id of the caller's contact",
+        "TicketId": "the ticket created for this call so far, or empty",
+        "CallerNumber": _CALL["CallerNumber"],
+        "CalleeNumber": _CALL["CalleeNumber"],
+        "Communication_Type": _CALL["Communication_Type"],
+        "PopTrigger": "what triggered the pop: ringing, answered or ended",
+    },
 }
 
 #: Variables whose values are numbers (they may appear unquoted in a JSON body).

@@ -13,12 +13,27 @@ from fastapi import FastAPI
 
 import deskline
 from deskline.runtime.services import Runtime
-from deskline.web.api import auth, calls, click_to_call, health, jobs, pbx_connections, templates
+from deskline.web.agent_ws import router as agent_ws_router
+from deskline.web.api import (
+    auth,
+    bindings,
+    calls,
+    click_to_call,
+    extensions,
+    health,
+    helpdesk,
+    jobs,
+    pbx_connections,
+    phonebook,
+    templates,
+)
 from deskline.web.auth.sessions import AuthOptions, SessionCodec
 from deskline.web.auth.throttle import LoginThrottle
 from deskline.web.deps import AuthState
 from deskline.web.errors import install_error_handlers
+from deskline.web.metrics import router as metrics_router
 from deskline.web.pbx_webhooks import build_pbx_webhook_router
+from deskline.web.recordings import router as recordings_router
 from deskline.web.webhook_targets import webhook_resolver
 
 DESCRIPTION = """\
@@ -77,7 +92,16 @@ def create_app(runtime: Runtime, *, auth_options: AuthOptions | None = None) -> 
         click_to_call.router,
         jobs.router,
         templates.router,
+        helpdesk.router,
+        helpdesk.public,
+        bindings.router,
+        extensions.router,
+        phonebook.router,
+        phonebook.caller_id,
     ):
         app.include_router(router)
     app.include_router(build_pbx_webhook_router(webhook_resolver(runtime)))
+    app.include_router(agent_ws_router)
+    app.include_router(recordings_router)
+    app.include_router(metrics_router)
     return app

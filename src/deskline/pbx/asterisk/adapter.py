@@ -9,6 +9,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import BaseModel
@@ -19,8 +20,10 @@ from deskline.pbx.asterisk.client import AmiClient, ConnectionState
 from deskline.pbx.asterisk.config import AsteriskConfig
 from deskline.pbx.asterisk.dialplan import Dialplan
 from deskline.pbx.asterisk.protocol import Frame
+from deskline.pbx.asterisk.recording_files import copy_recording, resolve_recording
 from deskline.pbx.asterisk.translator import AmiTranslator
 from deskline.pbx.base import EventSink, OriginateResult, PbxAdapter, register_adapter
+from deskline.pbx.recordings import FetchedRecording
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,13 @@ class AsteriskAdapter:
 
     async def close(self) -> None:
         await self.client.close()
+
+    async def fetch_recording(self, ref: str, destination: Path) -> FetchedRecording:
+        """The MixMonitor file of ``ref`` from the configured recordings directory."""
+        source = resolve_recording(
+            ref, self.config.recordings_dir, self.config.recordings_pbx_dir
+        )
+        return await copy_recording(source, destination)
 
     # -- events -------------------------------------------------------------------------------
 

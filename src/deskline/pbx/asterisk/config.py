@@ -15,6 +15,7 @@ The defaults fit FreePBX-style dialplans and the test PBX of the reference captu
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -84,6 +85,15 @@ class AsteriskConfig(BaseModel):
     originate_timeout_seconds: float = Field(default=30, gt=0, le=600)
     default_country: str = Field(default="US", description="Region for numbers without a +.")
     pbx_timezone: str = Field(default="UTC", description="Time zone of the Cdr local times.")
+    recordings_dir: Path | None = Field(
+        default=None,
+        description="Where deskline reads MixMonitor recordings (the PBX's monitor directory, "
+        "mounted or shared); empty: recordings are not available.",
+    )
+    recordings_pbx_dir: str = Field(
+        default="/var/spool/asterisk/monitor",
+        description="The same directory as the PBX names it in MIXMONITOR_FILENAME.",
+    )
     connect_timeout_seconds: float = Field(default=10, gt=0)
     action_timeout_seconds: float = Field(default=10, gt=0)
     ping_interval_seconds: float = Field(default=20, gt=0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import ClassVar
 
 import httpx
@@ -23,6 +24,7 @@ from deskline.pbx.pseries.config import EventTransport, PSeriesConfig
 from deskline.pbx.pseries.events import PSeriesEvent, decode_event
 from deskline.pbx.pseries.translate import PSeriesTranslator
 from deskline.pbx.pseries.ws import PSeriesSubscription
+from deskline.pbx.recordings import FetchedRecording, RecordingUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +117,12 @@ class PSeriesAdapter:
         except PbxError as exc:
             return OriginateResult(accepted=False, message=str(exc))
         return OriginateResult(accepted=True, call_id=call_id, message="dialling")
+
+    async def fetch_recording(self, ref: str, destination: Path) -> FetchedRecording:
+        """The CDR's recording file through ``recording/download``."""
+        if not ref.strip():
+            raise RecordingUnavailableError("the call has no recording file name")
+        return await self.api.download_recording(ref.strip(), destination)
 
     async def close(self) -> None:
         self._closed.set()

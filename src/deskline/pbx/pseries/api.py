@@ -8,6 +8,7 @@ A token error makes the client log in again once and repeat the request; any oth
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from deskline.pbx.pseries.http import (
     is_token_error,
 )
 from deskline.pbx.pseries.tokens import Clock, TokenManager
+from deskline.pbx.recordings import FetchedRecording, RecordingNotReadyError, download
 
 
 class PSeriesApi:
@@ -105,6 +107,15 @@ class PSeriesApi:
         if not isinstance(path, str) or not path:
             raise PbxProtocolError("P-Series recording/download answered without a URL")
         return path if path.startswith(("http://", "https://")) else self.config.base_url + path
+
+    async def download_recording(self, file: str, destination: Path) -> FetchedRecording:
+        """Ask ``recording/download`` for the file's address, then download it (F30)."""
+        try:
+            url = await self.recording_download(file=file)
+        except PbxActionError as exc:  # e.g. the file is not written yet
+            raise RecordingNotReadyError(str(exc)) from exc
+        token = await self.tokens.get()
+        return await download(self._http, url, destination, params={"access_token": token})
 
     async def _call(
         self,

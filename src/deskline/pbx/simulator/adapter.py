@@ -10,14 +10,26 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import BaseModel
 
 from deskline.pbx.base import EventSink, OriginateResult, register_adapter
+from deskline.pbx.recordings import (
+    FetchedRecording,
+    RecordingUnavailableError,
+    tone_wav,
+    write_file,
+)
 from deskline.pbx.simulator.config import SimulatorConfig
 from deskline.pbx.simulator.player import Deliver, play
-from deskline.pbx.simulator.scenario import CallScenario, Step, build_steps
+from deskline.pbx.simulator.scenario import (
+    SIMULATED_RECORDING_PREFIX,
+    CallScenario,
+    Step,
+    build_steps,
+)
 from deskline.pbx.webhook.schema import EVENT_ADAPTER
 from deskline.pbx.webhook.translate import WebhookTranslator
 
@@ -81,6 +93,14 @@ class SimulatorAdapter:
             await play(steps, deliver)
         except Exception:
             log.exception("simulated call %s failed", call_id)
+
+    async def fetch_recording(self, ref: str, destination: Path) -> FetchedRecording:
+        """A simulated call's recording: a generated one-second tone (8 kHz WAV)."""
+        if not ref.startswith(SIMULATED_RECORDING_PREFIX):
+            raise RecordingUnavailableError(f"{ref!r} is not a simulated recording")
+        content = tone_wav()
+        write_file(destination, content)
+        return FetchedRecording("audio/wav", len(content))
 
     async def close(self) -> None:
         self._closed.set()

@@ -15,6 +15,8 @@ from typing import Any
 
 BUSY_AFTER = 0.5
 """Seconds until a busy extension or number is reported."""
+SIMULATED_RECORDING_PREFIX = "sim-recording:"
+"""Answered simulated calls carry a recording ``sim-recording:<call id>.wav`` in their CDR."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ class _Builder:
             answered_at=None if answered is None else self.time(answered),
             talk_seconds=0 if answered is None else round(self.at(logical - answered)),
             answered_by=by,
+            recording=f"{SIMULATED_RECORDING_PREFIX}{s.call_id}.wav" if answered_call else None,
         )
 
 

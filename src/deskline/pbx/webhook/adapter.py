@@ -8,11 +8,14 @@ click-to-call.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import ClassVar
 
+import httpx
 from pydantic import BaseModel
 
 from deskline.pbx.base import EventSink, OriginateResult, register_adapter
+from deskline.pbx.recordings import FetchedRecording, RecordingUnavailableError, download
 from deskline.pbx.webhook.config import WebhookConfig
 from deskline.pbx.webhook.translate import WebhookTranslator
 
@@ -41,6 +44,14 @@ class WebhookAdapter:
             accepted=False,
             message="a webhook PBX only sends events: click-to-call is not available",
         )
+
+    async def fetch_recording(self, ref: str, destination: Path) -> FetchedRecording:
+        """A recording the PBX sent as an http(s) URL is downloaded; anything else is not
+        reachable from deskline."""
+        if not ref.startswith(("https://", "http://")):
+            raise RecordingUnavailableError("a webhook PBX's recording must be an http(s) URL")
+        async with httpx.AsyncClient(timeout=30.0, follow_redirects=True) as client:
+            return await download(client, ref, destination)
 
     async def close(self) -> None:
         self._closed.set()

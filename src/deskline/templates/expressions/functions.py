@@ -13,6 +13,8 @@ from datetime import UTC, tzinfo
 from types import MappingProxyType
 from urllib.parse import quote
 
+import phonenumbers
+
 from deskline.errors import TemplateRenderError
 from deskline.templates.expressions.printf import sprintf
 from deskline.templates.expressions.timeformat import format_unix_time
@@ -75,6 +77,26 @@ def _capitalize(args: list[object], tz: tzinfo) -> object:
 
 def _url_encode(args: list[object], tz: tzinfo) -> object:
     return quote(to_text(args[0]), safe="")
+
+
+def _digits(args: list[object], tz: tzinfo) -> object:
+    return "".join(char for char in to_text(args[0]) if "0" <= char <= "9")
+
+
+def _national_number(args: list[object], tz: tzinfo) -> object:
+    """The digits of the national significant number: what a helpdesk stored the number as,
+    whatever the format (+1 513-555-7611 and (513) 555-7611 both end in 5135557611)."""
+    text = to_text(args[0]).strip()
+    digits = _digits([text], tz)
+    assert isinstance(digits, str)
+    if text.startswith(("+", "00")):
+        try:
+            parsed = phonenumbers.parse("+" + digits[2:] if text.startswith("00") else text)
+        except phonenumbers.NumberParseException:
+            parsed = None
+        if parsed is not None and phonenumbers.is_possible_number(parsed):
+            return phonenumbers.national_significant_number(parsed)
+    return digits.lstrip("0")
 
 
 def _eq(args: list[object], tz: tzinfo) -> object:
@@ -164,6 +186,12 @@ _SPECS = (
           "upper case.", "vendor", _capitalize),
     _spec("UrlEncode", (1, 1), "UrlEncode <text>", "Percent-encodes every character but "
           "A-Z a-z 0-9 - _ . ~ (hello world! -> hello%20world%21).", "vendor", _url_encode),
+    _spec("Digits", (1, 1), "Digits <text>", "Only the digits 0-9 of the text "
+          "(+1 (513) 555-7611 -> 15135557611).", "deskline", _digits),
+    _spec("NationalNumber", (1, 1), "NationalNumber <phone>", "The digits of the national "
+          "number: +15135557611 -> 5135557611, +49 30 123456 -> 30123456; a number without "
+          "+ or 00 gives its digits without leading zeros (030 123456 -> 30123456).",
+          "deskline", _national_number),
     _spec("eq", (2, None), "eq <a> <b> [<c>...]", "True when a equals b (or any later "
           "argument).", "deskline", _eq),
     _spec("ne", (2, 2), "ne <a> <b>", "True when a differs from b.", "deskline", _ne),

@@ -123,6 +123,7 @@ class ActivitySettings:
     play_call_recording: bool = False
     enable_skip_missed_for_unanswered_agents: bool = False
     skip_missed_for_unanswered_agents: bool = False
+    journal_in_ticket: bool = False  # CreateNewTicket: the ticket request carries the journal
 
     @classmethod
     def of(cls, scenario: Scenario) -> ActivitySettings:
@@ -143,4 +144,5 @@ class ActivitySettings:
                 "EnableSkipMissedForUnansweredAgents"
             ),
             skip_missed_for_unanswered_agents=scenario.flag("SkipMissedForUnansweredAgents"),
+            journal_in_ticket=scenario.flag("JournalInTicket"),
         )

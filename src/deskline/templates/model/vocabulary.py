@@ -40,6 +40,7 @@ class ScenarioId(StrEnum):
     CALL_JOURNAL = "CallJournal"
     COMMON = "Common"
     FOLLOW_UP_REQUESTS = "FollowUpRequests"
+    SCREEN_POP = "ScreenPop"  # deskline: the helpdesk's own (server-side) screen pop
 
 
 class ScenarioType(StrEnum):

@@ -1,0 +1,36 @@
+"""The pipeline's job kinds (``helpdesk.*``, ``recording.prepare``), registered per process.
+
+:func:`register` binds the handlers to one :class:`~deskline.pipeline.service.Pipeline`
+(replacing an earlier registration, e.g. in tests).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from deskline.outbox import register_handler
+from deskline.pipeline.jobs.common import Kinds, PipelineHandler, pipeline_handler
+from deskline.pipeline.jobs.display import run_display
+from deskline.pipeline.jobs.lookup import run_create_contact, run_lookup
+from deskline.pipeline.jobs.recording import run_prepare_recording
+from deskline.pipeline.jobs.tickets import run_call_journal, run_create_ticket
+
+if TYPE_CHECKING:
+    from deskline.pipeline.service import Pipeline
+
+HANDLERS: dict[str, PipelineHandler] = {
+    Kinds.LOOKUP: run_lookup,
+    Kinds.CREATE_CONTACT: run_create_contact,
+    Kinds.CREATE_TICKET: run_create_ticket,
+    Kinds.CALL_JOURNAL: run_call_journal,
+    Kinds.SCREEN_POP: run_display,
+    Kinds.PREPARE_RECORDING: run_prepare_recording,
+}
+
+
+def register(pipeline: Pipeline) -> None:
+    for kind, run in HANDLERS.items():
+        register_handler(kind, pipeline_handler(pipeline, run), replace=True)
+
+
+__all__ = ["HANDLERS", "Kinds", "register"]

@@ -1,0 +1,192 @@
+"""What every pipeline job shares: its call, the helpdesk it may use, waiting, errors.
+
+- A job of a helpdesk that is disabled or needs re-authorization **waits**: it is put back to
+  pending with a later ``run_after`` and one more attempt allowed (:class:`Waiting`), so
+  waiting never uses the job up.
+- A helpdesk answer that says "retry" (429, 5xx, a timeout) becomes :class:`HelpdeskRetry`
+  carrying the helpdesk's ``retry_after``; "fail" becomes a permanent failure; a refused
+  authorization marks the connection ``needs_reauth`` and the job waits.
+- Every helpdesk request is logged with the call (:mod:`deskline.pipeline.request_log`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskline.calls.model import Call
+from deskline.connector import Connector
+from deskline.errors import HelpdeskAuthError, HelpdeskError, JobError, PermanentJobError
+from deskline.integration.connectors import ActiveHelpdesk
+from deskline.outbox import ClaimedJob, JobContext, enqueue
+from deskline.pipeline.actions import action_key
+from deskline.pipeline.request_log import RequestContext, collecting, watch
+from deskline.store.models import Job, JobState
+from deskline.store.types import utcnow
+
+if TYPE_CHECKING:
+    from deskline.pipeline.service import Pipeline
+
+log = logging.getLogger(__name__)
+
+
+class Kinds:
+    LOOKUP = "helpdesk.lookup"
+    CREATE_CONTACT = "helpdesk.create_contact"
+    CREATE_TICKET = "helpdesk.create_ticket"
+    CALL_JOURNAL = "helpdesk.call_journal"
+    SCREEN_POP = "helpdesk.screen_pop"
+    PREPARE_RECORDING = "recording.prepare"
+
+
+class Waiting(Exception):
+    """The job cannot run now and must wait (the attempt does not count)."""
+
+    def __init__(self, reason: str, seconds: float) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.seconds = seconds
+
+
+class HelpdeskRetry(JobError):
+    """The helpdesk asked us to try again later (``retry_after`` is honoured by the worker)."""
+
+    def __init__(self, message: str, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def ordering_key(source: str, call_id: str) -> str:
+    return f"call:{source}:{call_id}"
+
+
+async def enqueue_call_job(
+    session: AsyncSession,
+    kind: str,
+    source: str,
+    call_id: str,
+    action: str,
+    *,
+    priority: int = 0,
+    **payload: object,
+) -> None:
+    """A job for one (call, action), at most once (the action key is its idempotency key)."""
+    await enqueue(
+        session,
+        kind,
+        {"source": source, "call_id": call_id, **payload},
+        ordering_key=ordering_key(source, call_id),
+        idempotency_key=action_key(source, call_id, action),
+        priority=priority,
+    )
+
+
+@dataclass
+class CallJob:
+    """A running pipeline job: its call, and the helpdesk it talks to."""
+
+    pipeline: Pipeline
+    job: ClaimedJob
+    context: JobContext
+    source: str
+    call_id: str
+    call: Call
+    helpdesk: ActiveHelpdesk
+
+    @property
+    def payload(self) -> dict[str, object]:
+        return self.job.payload
+
+    async def connector(self) -> Connector:
+        return watch(await self.helpdesk.connector())
+
+    @asynccontextmanager
+    async def requests(self) -> AsyncIterator[None]:
+        """Helpdesk requests inside the block are logged with the call; errors are mapped."""
+        where = RequestContext(self.helpdesk.connection_id, self.source, self.call_id, self.job.id)
+        async with collecting(self.pipeline.db, where):
+            try:
+                yield
+            except HelpdeskAuthError as exc:
+                if await self.helpdesk.mark_needs_reauth(exc):
+                    raise Waiting(
+                        f"the helpdesk needs re-authorization: {exc}", self._wait
+                    ) from exc
+                raise HelpdeskRetry(f"authorization refused, tokens changed: {exc}", 0) from exc
+            except HelpdeskError as exc:
+                if exc.outcome == "fail":
+                    raise PermanentJobError(str(exc)) from exc
+                raise HelpdeskRetry(str(exc), exc.retry_after) from exc
+
+    @property
+    def _wait(self) -> float:
+        return self.pipeline.options.wait_seconds
+
+
+PipelineHandler = Callable[[CallJob], Awaitable[str | None]]
+
+
+async def open_call_job(pipeline: Pipeline, job: ClaimedJob, context: JobContext) -> CallJob | str:
+    """The job's call and helpdesk, or why there is nothing to do; raises Waiting."""
+    source, call_id = str(job.payload.get("source", "")), str(job.payload.get("call_id", ""))
+    if not source or not call_id:
+        raise PermanentJobError("the job names no call (source and call_id)")
+    async with pipeline.db.read() as session:
+        helpdesk = await pipeline.provider.current(session)
+    if helpdesk is None:
+        return "no helpdesk is connected: nothing to do"
+    wait = pipeline.options.wait_seconds
+    if not helpdesk.enabled:
+        raise Waiting("the helpdesk integration is disabled", wait)
+    if helpdesk.needs_reauth:
+        raise Waiting("the helpdesk needs re-authorization", wait)
+    call = await pipeline.load_call(source, call_id)
+    if call is None:
+        raise PermanentJobError(f"call {source}:{call_id} is not stored")
+    return CallJob(pipeline, job, context, source, call_id, call, helpdesk)
+
+
+def pipeline_handler(
+    pipeline: Pipeline, run: PipelineHandler
+) -> Callable[[ClaimedJob, JobContext], Awaitable[str | None]]:
+    """An outbox handler: opens the call job, runs ``run``, turns Waiting into a reschedule."""
+
+    async def handle(job: ClaimedJob, context: JobContext) -> str | None:
+        try:
+            opened = await open_call_job(pipeline, job, context)
+            if isinstance(opened, str):
+                return opened
+            return await run(opened)
+        except Waiting as waiting:
+            context.deferred_writes.clear()
+            context.on_success(_reschedule(job, waiting))
+            return f"waiting: {waiting.reason}"
+
+    return handle
+
+
+def _reschedule(job: ClaimedJob, waiting: Waiting) -> Callable[[AsyncSession], Awaitable[None]]:
+    """Put the job back to pending (in the transaction that recorded its attempt), with one
+    more attempt allowed: waiting for an admin is not failing, so it never uses the job up."""
+
+    async def write(session: AsyncSession) -> None:
+        await session.execute(
+            update(Job)
+            .where(Job.id == job.id)
+            .values(
+                state=JobState.PENDING.value,
+                max_attempts=Job.max_attempts + 1,
+                run_after=utcnow() + timedelta(seconds=waiting.seconds),
+                finished_at=None,
+                last_error=f"waiting: {waiting.reason}"[:2000],
+            )
+        )
+
+    return write

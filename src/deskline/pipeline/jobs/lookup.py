@@ -1,0 +1,81 @@
+"""``helpdesk.lookup`` and ``helpdesk.create_contact``: the call's contact, then its pops.
+
+The lookup job runs when the local index did not know the caller (or F9 "always query" is
+on): it asks the helpdesk, creates the contact when F10 says so, syncs it (F8) and pops it to
+the agents whose pop is due — once per call per agent, also when the ring is already over but
+the call is still live. The create job is the agent's manual "create contact" (F10 manual).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskline.pipeline.actions import call_key
+from deskline.pipeline.bindings import BoundAgent, bound_agents, involved_bound
+from deskline.pipeline.contact_index import IndexedContact
+from deskline.pipeline.jobs.common import CallJob, Kinds, enqueue_call_job
+from deskline.pipeline.jobs.contacts import resolve_contact, sync_to_phonebook
+from deskline.pipeline.pop_rules import due_pops
+from deskline.pipeline.screen_pop import PopTrigger
+from deskline.templates.model import ScenarioId
+
+
+async def run_lookup(job: CallJob) -> str | None:
+    creates = job.helpdesk.settings.contact_creation.creates_for
+    create = job.call.direction is not None and creates(job.call.direction)
+    contact = await resolve_contact(job, create=create)
+    notes = [f"contact {contact.remote_id}" if contact else "no contact"]
+    if contact is not None:
+        notes.append(await sync_to_phonebook(job, contact))
+    notes.append(await pop_due(job, contact))
+    return "; ".join(notes)
+
+
+async def run_create_contact(job: CallJob) -> str | None:
+    contact = await resolve_contact(job, create=True)
+    if contact is None:
+        return "no contact: the number cannot be looked up or created"
+    notes = [f"contact {contact.remote_id}", await sync_to_phonebook(job, contact)]
+    extension = job.payload.get("extension")
+    if isinstance(extension, str) and extension:
+        await job.pipeline.hub.notify(
+            call_key(job.source, job.call_id), PopTrigger.MANUAL, extension, contact
+        )
+    return "; ".join(notes)
+
+
+async def pop_due(job: CallJob, contact: IndexedContact | None) -> str:
+    """Pop the call to agents whose automatic pop is due and who were not popped yet."""
+    async with job.pipeline.db.read() as session:
+        bound = await bound_agents(session, job.helpdesk.connection_id)
+    agents = due_pops(job.call, involved_bound(job.call, bound), late=True)
+    popped: list[BoundAgent] = []
+    key = call_key(job.source, job.call_id)
+    for agent in agents:
+        trigger = agent.pop_trigger
+        if await job.pipeline.hub.pop(key, trigger, agent.extension, contact):
+            popped.append(agent)
+    if contact is not None and agents:
+        await enqueue_displays(job, agents)
+    return f"popped to {', '.join(a.extension for a in popped) or 'nobody'}"
+
+
+async def enqueue_displays(job: CallJob, agents: list[BoundAgent]) -> None:
+    """F29: with Talk Partner Edition on, the helpdesk's own pop for each agent (a job each)."""
+    settings, template = job.helpdesk.settings, job.helpdesk.template
+    if not settings.talk_partner_edition or template.scenario(ScenarioId.SCREEN_POP) is None:
+        return
+    wanted = [a.extension for a in agents if a.agent.user_id]
+
+    async def write(session: AsyncSession) -> None:
+        for extension in wanted:
+            await enqueue_call_job(
+                session,
+                Kinds.SCREEN_POP,
+                job.source,
+                job.call_id,
+                f"display:{extension}",
+                extension=extension,
+            )
+
+    job.context.on_success(write)

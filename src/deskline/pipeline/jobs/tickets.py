@@ -1,0 +1,219 @@
+"""``helpdesk.create_ticket`` and ``helpdesk.call_journal`` (F11, F12, F13, F21).
+
+Tickets: before the call (``timing`` ``before``) or after it (``after``), for the call's
+contact (found or created: unknown numbers get a ticket only when F10 creates them), assigned
+to the responsible agent, with the admin's subject and description. The ticket action's key
+is sent as ``IdempotencyKey`` (Zendesk's ``Idempotency-Key``): a job killed after the helpdesk
+answered and run again gets the same ticket back instead of a second one; the ticket id is
+stored in the transaction that records the job's success.
+
+After the call, when the template says ``JournalInTicket`` and the journal applies, the ticket
+request carries the call journal itself (``WithCallJournal``): one write per call.
+
+Journal: the call is logged on its ticket (CallJournal) with deskline's recording link when
+F13 is on and the recording is ready. For queue and ring-group calls, with "skip missed for
+unanswered agents" (F21) only the answering agent's journal is written; without it, the other
+bound agents rung get a "No Answer" entry each.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskline.calls.model import Call
+from deskline.pipeline.actions import ActionState, action_key, get_action, record_action
+from deskline.pipeline.bindings import BoundAgent, bound_agents, involved_bound, responsible_agent
+from deskline.pipeline.contact_index import IndexedContact
+from deskline.pipeline.jobs.common import CallJob
+from deskline.pipeline.jobs.contacts import known_contact, resolve_contact, sync_to_phonebook
+from deskline.pipeline.recordings import RecordingState, recording_of_call
+from deskline.pipeline.variables import Agent, call_variables
+from deskline.templates.model import ScenarioId
+from deskline.templates.model.feature_views import ActivitySettings
+
+BEFORE = "before"
+AFTER = "after"
+
+
+def journal_in_ticket(job: CallJob) -> bool:
+    scenario = job.helpdesk.template.scenario(ScenarioId.CREATE_NEW_TICKET)
+    return scenario is not None and ActivitySettings.of(scenario).journal_in_ticket
+
+
+async def _agents(job: CallJob) -> dict[str, BoundAgent]:
+    async with job.pipeline.db.read() as session:
+        return await bound_agents(session, job.helpdesk.connection_id)
+
+
+async def record_path(job: CallJob) -> str:
+    """deskline's signed link of the call's recording, when F13 applies and it is ready."""
+    if not job.helpdesk.settings.recording_applies:
+        return ""
+    async with job.pipeline.db.read() as session:
+        row = await recording_of_call(session, job.source, job.call_id)
+    if row is None or row.state != RecordingState.READY:
+        return ""
+    return job.pipeline.links.url(row.token)
+
+
+def _ringing_view(call: Call) -> Call:
+    """The call as it was when it rang (a before-call ticket renders the same on a retry)."""
+    return call.model_copy(update={"status": None, "answered_at": None, "ended_at": None})
+
+
+async def run_create_ticket(job: CallJob) -> str | None:
+    async with job.pipeline.db.read() as session:
+        existing = await get_action(session, job.source, job.call_id, "ticket")
+    if existing is not None and existing.state == ActionState.DONE:
+        return f"ticket {existing.remote_id} exists"
+    settings = job.helpdesk.settings
+    timing = str(job.payload.get("timing", AFTER))
+    direction = job.call.direction
+    create = direction is not None and settings.contact_creation.creates_for(direction)
+    contact = await resolve_contact(job, create=create)
+    if contact is None:
+        await _skip(job, "ticket", "the caller is not a helpdesk contact")
+        return "no ticket: the number is not a helpdesk contact"
+    await sync_to_phonebook(job, contact)
+    bound = await _agents(job)
+    chosen = responsible_agent(job.call, bound)
+    agent = chosen.agent if chosen else None
+    with_journal = timing == AFTER and settings.journal_applies and journal_in_ticket(job)
+    call = job.call if timing == AFTER else _ringing_view(job.call)
+    key = action_key(job.source, job.call_id, "ticket")
+    variables = call_variables(
+        call,
+        tz=job.pipeline.tz,
+        agent=agent,
+        contact=contact,
+        idempotency_key=key,
+        record_path=await record_path(job) if with_journal else "",
+    )
+    variables["WithCallJournal"] = "1" if with_journal else ""
+    connector = await job.connector()
+    async with job.requests():
+        result = await connector.create_ticket(
+            variables, settings=settings.tickets.template_settings()
+        )
+    ticket_id = result.outputs.get("TicketId")
+    if ticket_id in (None, "", []):
+        await _skip(job, "ticket", "the helpdesk answered without a ticket id")
+        return "the helpdesk answered without a ticket id"
+
+    async def remember(session: AsyncSession) -> None:
+        await record_action(
+            session,
+            job.source,
+            job.call_id,
+            "ticket",
+            remote_id=str(ticket_id),
+            detail={
+                "timing": timing,
+                "journal_in_ticket": with_journal,
+                "agent": agent.extension if agent else None,
+            },
+        )
+        if with_journal:
+            await record_action(
+                session,
+                job.source,
+                job.call_id,
+                "journal",
+                remote_id=str(ticket_id),
+                detail={"in_ticket": True, "recording": bool(variables["RecordPath"])},
+            )
+
+    job.context.on_success(remember)
+    return f"ticket {ticket_id}" + (" with its call journal" if with_journal else "")
+
+
+async def _skip(job: CallJob, action: str, reason: str) -> None:
+    async with job.pipeline.db.transaction() as session:
+        await record_action(
+            session,
+            job.source,
+            job.call_id,
+            action,
+            state=ActionState.SKIPPED,
+            detail={"reason": reason},
+        )
+
+
+def journal_entries(
+    call: Call, bound: dict[str, BoundAgent], skip_missed: bool
+) -> list[tuple[str, Agent | None, str | None]]:
+    """(action, agent, status override) of each journal entry the call gets."""
+    main = responsible_agent(call, bound)
+    entries: list[tuple[str, Agent | None, str | None]] = [
+        ("journal", main.agent if main else None, None)
+    ]
+    if skip_missed or call.answered_by is None:
+        return entries
+    for other in involved_bound(call, bound):
+        if other.extension != call.answered_by:
+            entries.append((f"journal:{other.extension}", other.agent, "No Answer"))
+    return entries
+
+
+async def run_call_journal(job: CallJob) -> str | None:
+    settings = job.helpdesk.settings
+    if not settings.journal_applies:
+        return "the call journal is off"
+    async with job.pipeline.db.read() as session:
+        ticket = await get_action(session, job.source, job.call_id, "ticket")
+    if ticket is None or ticket.state != ActionState.DONE or not ticket.remote_id:
+        return "no ticket for this call: nothing to log on"
+    bound = await _agents(job)
+    contact = await known_contact(job)
+    path = await record_path(job)
+    written = []
+    for action, agent, status in journal_entries(
+        job.call, bound, settings.skip_missed_for_unanswered_agents
+    ):
+        if await _done(job, action):
+            continue
+        await _write_journal(job, action, agent, status, contact, ticket.remote_id, path)
+        written.append(action)
+    return f"journal on ticket {ticket.remote_id}: {', '.join(written) or 'already written'}"
+
+
+async def _done(job: CallJob, action: str) -> bool:
+    async with job.pipeline.db.read() as session:
+        row = await get_action(session, job.source, job.call_id, action)
+    return row is not None and row.state == ActionState.DONE
+
+
+async def _write_journal(
+    job: CallJob,
+    action: str,
+    agent: Agent | None,
+    status: str | None,
+    contact: IndexedContact | None,
+    ticket_id: str,
+    path: str,
+) -> None:
+    variables = call_variables(
+        job.call,
+        tz=job.pipeline.tz,
+        agent=agent,
+        contact=contact,
+        idempotency_key=action_key(job.source, job.call_id, action),
+        record_path=path,
+        ticket_id=ticket_id,
+        status_override=status,
+    )
+    connector = await job.connector()
+    async with job.requests():
+        await connector.log_call(
+            variables, settings=job.helpdesk.settings.tickets.template_settings()
+        )
+    # remembered at once: a retry of this job must not log the same entry twice
+    async with job.pipeline.db.transaction() as session:
+        await record_action(
+            session,
+            job.source,
+            job.call_id,
+            action,
+            remote_id=ticket_id,
+            detail={"recording": bool(path), "agent": agent.extension if agent else None},
+        )

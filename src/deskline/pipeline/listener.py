@@ -1,0 +1,202 @@
+"""The ingest listener: decides, in the transaction that stores a call change, what to do.
+
+For an external call involving a bound extension of the connected (enabled) helpdesk:
+
+- **ring time**: the customer's number is looked up in the local index — no HTTP. A miss (or
+  F9 "always query") enqueues a high-priority ``helpdesk.lookup``; a hit is synced to the
+  phonebook group (F8) and popped to the agents whose pop is due **right after the commit**
+  (:meth:`SourceListener.after_commit`), without a job. A before-call ticket is enqueued.
+- **answered / ended**: pops for those triggers; when the call ends, ``recording.prepare``
+  (F13), the after-call ticket and the call journal.
+
+Jobs use ``ordering_key = call:<source>:<id>`` and one idempotency key per (call, action), so
+seeing the same call change twice (a redelivery, a restart) enqueues nothing new.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskline.calls.model import Call
+from deskline.calls.tracker import TrackerUpdate
+from deskline.integration.connectors import ActiveHelpdesk
+from deskline.pipeline.actions import ActionState, call_key, get_action
+from deskline.pipeline.bindings import BoundAgent, bound_agents, involved_bound
+from deskline.pipeline.contact_index import IndexedContact, IndexMatch
+from deskline.pipeline.contact_sync import sync_contact
+from deskline.pipeline.jobs.common import Kinds, enqueue_call_job
+from deskline.pipeline.pop_rules import due_pops
+from deskline.pipeline.recordings import ensure_recording
+from deskline.pipeline.variables import customer_number
+from deskline.templates.model import ScenarioId
+
+if TYPE_CHECKING:
+    from deskline.pipeline.service import Pipeline
+
+log = logging.getLogger(__name__)
+
+LOOKUP_PRIORITY = 10
+_REMEMBERED_CALLS = 5000
+
+
+@dataclass(frozen=True)
+class PendingPop:
+    call_key: str
+    trigger: str
+    extension: str
+    contact: IndexedContact | None
+
+
+class SourceListener:
+    """The listener of one PBX connection's ingestor (its batches never overlap)."""
+
+    def __init__(self, pipeline: Pipeline, source: str) -> None:
+        self.pipeline = pipeline
+        self.source = source
+        self._pending: list[PendingPop] = []
+        self._synced: OrderedDict[str, None] = OrderedDict()
+
+    def __repr__(self) -> str:
+        return f"SourceListener({self.source!r})"
+
+    async def __call__(self, session: AsyncSession, update: TrackerUpdate) -> None:
+        await self.on_call(session, update)
+
+    async def on_call(self, session: AsyncSession, update: TrackerUpdate) -> None:
+        call = update.call
+        if not call.is_external:
+            return
+        helpdesk = await self.pipeline.provider.active(session)
+        if helpdesk is None:
+            return
+        bound = await bound_agents(session, helpdesk.connection_id)
+        agents = involved_bound(call, bound)
+        if not agents:
+            return
+        match = await self.pipeline.local_match(session, helpdesk, call)
+        await self._lookup(session, helpdesk, call, match)
+        await self._pops(session, helpdesk, call, agents, match)
+        await self._tickets(session, helpdesk, call, update.ended)
+
+    # --- lookup ------------------------------------------------------------------------------
+
+    async def _lookup(
+        self, session: AsyncSession, helpdesk: ActiveHelpdesk, call: Call, match: IndexMatch
+    ) -> None:
+        if not self.pipeline.lookupable(customer_number(call)):
+            return
+        if not match.found or helpdesk.settings.always_query_helpdesk:
+            await enqueue_call_job(
+                session,
+                Kinds.LOOKUP,
+                self.source,
+                call.call_id,
+                "lookup",
+                priority=LOOKUP_PRIORITY,
+            )
+        if match.contact is not None and self._first_time(call.call_id):
+            await sync_contact(session, helpdesk.connection_id, helpdesk.settings, match.contact)
+
+    def _first_time(self, call_id: str) -> bool:
+        if call_id in self._synced:
+            return False
+        self._synced[call_id] = None
+        while len(self._synced) > _REMEMBERED_CALLS:
+            self._synced.popitem(last=False)
+        return True
+
+    # --- pops --------------------------------------------------------------------------------
+
+    async def _pops(
+        self,
+        session: AsyncSession,
+        helpdesk: ActiveHelpdesk,
+        call: Call,
+        agents: list[BoundAgent],
+        match: IndexMatch,
+    ) -> None:
+        key = call_key(self.source, call.call_id)
+        due = [
+            a for a in due_pops(call, agents) if not self.pipeline.hub.was_popped(key, a.extension)
+        ]
+        if not due:
+            return
+        if match.contact is None and await self._lookup_pending(session, call):
+            return  # the lookup job pops when it knows the contact
+        for agent in due:
+            self._pending.append(PendingPop(key, agent.pop_trigger, agent.extension, match.contact))
+        tpe = helpdesk.settings.talk_partner_edition
+        if match.contact is None or not tpe:
+            return
+        if helpdesk.template.scenario(ScenarioId.SCREEN_POP) is None:
+            return
+        for agent in due:
+            if agent.agent.user_id:
+                await enqueue_call_job(
+                    session,
+                    Kinds.SCREEN_POP,
+                    self.source,
+                    call.call_id,
+                    f"display:{agent.extension}",
+                    extension=agent.extension,
+                )
+
+    async def _lookup_pending(self, session: AsyncSession, call: Call) -> bool:
+        """A helpdesk lookup of this call is still to come (so it will pop)."""
+        if not self.pipeline.lookupable(customer_number(call)):
+            return False
+        row = await get_action(session, self.source, call.call_id, "lookup")
+        return row is None or row.state != ActionState.DONE
+
+    async def after_commit(self) -> None:
+        """Send the pops decided in the transaction that just committed."""
+        pending, self._pending = self._pending, []
+        for pop in pending:
+            try:
+                await self.pipeline.hub.pop(pop.call_key, pop.trigger, pop.extension, pop.contact)
+            except Exception:
+                log.exception("screen pop of %s to %s failed", pop.call_key, pop.extension)
+
+    def discard(self) -> None:
+        """The transaction was rolled back: forget what it decided."""
+        self._pending.clear()
+
+    # --- tickets, journal, recording ---------------------------------------------------------
+
+    async def _tickets(
+        self, session: AsyncSession, helpdesk: ActiveHelpdesk, call: Call, ended: bool
+    ) -> None:
+        settings = helpdesk.settings
+        direction = call.direction
+        if direction is None:
+            return
+        if settings.tickets.before_call_applies(direction):
+            await enqueue_call_job(
+                session, Kinds.CREATE_TICKET, self.source, call.call_id, "ticket", timing="before"
+            )
+        if not ended:
+            return
+        if settings.recording_applies and call.recording:
+            row = await ensure_recording(session, self.source, call.call_id, call.recording)
+            await enqueue_call_job(
+                session,
+                Kinds.PREPARE_RECORDING,
+                self.source,
+                call.call_id,
+                "recording",
+                token=row.token,
+            )
+        answered = call.answered_by is not None or call.answered_at is not None
+        if settings.tickets.after_call_applies(direction, answered):
+            await enqueue_call_job(
+                session, Kinds.CREATE_TICKET, self.source, call.call_id, "ticket", timing="after"
+            )
+        if settings.journal_applies:
+            await enqueue_call_job(
+                session, Kinds.CALL_JOURNAL, self.source, call.call_id, "journal"
+            )

@@ -1,0 +1,187 @@
+"""Call recordings served by deskline (F13, F30): signed links, fetched from the PBX on demand.
+
+A helpdesk stores the link it is given and plays it much later, so the link is deskline's own
+— ``{public_url}/recordings/{token}?exp=<unix>&sig=<hmac>`` — valid for a long, configurable
+time (:attr:`RecordingOptions.link_ttl_seconds`), and the file behind it is fetched from the PBX
+the first time it is needed (``PbxAdapter.fetch_recording``) and cached under the data
+directory. ``token`` is random and unguessable; ``sig`` an HMAC-SHA256 of token and expiry with
+a key derived from deskline's secret key, so links cannot be forged or extended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskline.crypto import derive_key
+from deskline.pbx.recordings import (
+    FetchedRecording,
+    RecordingNotReadyError,
+    RecordingUnavailableError,
+)
+from deskline.store.db import Database
+from deskline.store.models import Recording
+from deskline.store.types import utcnow
+
+RecordingFetcher = Callable[[str, str, Path], Awaitable[FetchedRecording]]
+"""``await fetch(source, ref, destination)``: the PBX connection ``source`` writes ``ref``."""
+
+
+class RecordingState:
+    PENDING = "pending"
+    READY = "ready"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class RecordingOptions:
+    link_ttl_seconds: int = 365 * 24 * 3600
+    """How long a recording link given to the helpdesk stays valid."""
+    not_ready_window_seconds: float = 120.0
+    """How long after the call a recording that is not ready yet is asked for again."""
+    not_ready_retry_seconds: float = 10.0
+
+
+class RecordingLinks:
+    """Makes and checks the signed links of recordings."""
+
+    def __init__(self, secret_key: bytes, public_url: str, ttl_seconds: int) -> None:
+        self._key = derive_key(secret_key, "deskline-recording-links")
+        self.public_url = public_url.rstrip("/")
+        self.ttl_seconds = ttl_seconds
+
+    def __repr__(self) -> str:
+        return f"RecordingLinks({self.public_url!r}, ttl={self.ttl_seconds})"
+
+    def signature(self, token: str, expires: int) -> str:
+        digest = hmac.new(self._key, f"{token}:{expires}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def url(self, token: str, now: float | None = None) -> str:
+        expires = int((now if now is not None else time.time()) + self.ttl_seconds)
+        query = urlencode({"exp": expires, "sig": self.signature(token, expires)})
+        return f"{self.public_url}/recordings/{token}?{query}"
+
+    def verify(
+        self, token: str, expires: str | None, sig: str | None, now: float | None = None
+    ) -> bool:
+        """True for an untampered link that has not expired."""
+        if not expires or not sig or not expires.isdigit() or len(expires) > 12:
+            return False
+        if int(expires) < (now if now is not None else time.time()):
+            return False
+        return hmac.compare_digest(self.signature(token, int(expires)), sig)
+
+
+async def ensure_recording(session: AsyncSession, source: str, call_id: str, ref: str) -> Recording:
+    """The call's recording row (created with a fresh token the first time)."""
+    row = (
+        await session.execute(
+            select(Recording).where(Recording.source == source, Recording.pbx_call_id == call_id)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        row = Recording(
+            token=secrets.token_urlsafe(24), source=source, pbx_call_id=call_id, ref=ref
+        )
+        session.add(row)
+        await session.flush()
+    return row
+
+
+async def recording_of_call(session: AsyncSession, source: str, call_id: str) -> Recording | None:
+    return (
+        await session.execute(
+            select(Recording).where(Recording.source == source, Recording.pbx_call_id == call_id)
+        )
+    ).scalar_one_or_none()
+
+
+async def recording_by_token(session: AsyncSession, token: str) -> Recording | None:
+    if not token or len(token) > 64:
+        return None
+    return (
+        await session.execute(select(Recording).where(Recording.token == token))
+    ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class CachedRecording:
+    path: Path
+    content_type: str
+    size: int
+
+
+class RecordingCache:
+    """Fetches recordings from their PBX into ``directory`` (once; concurrent asks share it)."""
+
+    def __init__(self, db: Database, directory: Path, fetcher: RecordingFetcher) -> None:
+        self.db = db
+        self.directory = directory
+        self.fetcher = fetcher
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def __repr__(self) -> str:
+        return f"RecordingCache({str(self.directory)!r})"
+
+    def path_for(self, token: str) -> Path:
+        return self.directory / f"{token}.rec"
+
+    async def get(self, token: str) -> CachedRecording:
+        """The cached file of a recording, fetched from the PBX first if needed.
+
+        Raises :class:`RecordingNotReadyError` / :class:`RecordingUnavailableError`, and
+        :class:`LookupError` for an unknown token."""
+        if len(self._locks) > 1000:
+            self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+        async with self._locks.setdefault(token, asyncio.Lock()):
+            return await self._get(token)
+
+    async def _get(self, token: str) -> CachedRecording:
+        async with self.db.read() as session:
+            row = await recording_by_token(session, token)
+            if row is None:
+                raise LookupError("no such recording")
+            source, ref, state = row.source, row.ref, row.state
+            content_type, cached = row.content_type, row.cache_path
+        path = self.path_for(token)
+        if state == RecordingState.READY and cached and path.is_file():
+            return CachedRecording(
+                path, content_type or "application/octet-stream", path.stat().st_size
+            )
+        try:
+            fetched = await self.fetcher(source, ref, path)
+        except RecordingNotReadyError:
+            await self._note(token, RecordingState.PENDING, None)
+            raise
+        except RecordingUnavailableError:
+            await self._note(token, RecordingState.MISSING, None)
+            raise
+        await self._note(token, RecordingState.READY, fetched)
+        return CachedRecording(path, fetched.content_type, fetched.size)
+
+    async def _note(self, token: str, state: str, fetched: FetchedRecording | None) -> None:
+        async with self.db.transaction() as session:
+            row = await recording_by_token(session, token)
+            if row is None:
+                return
+            row.attempts += 1
+            row.updated_at = utcnow()
+            if state != RecordingState.READY and row.state == RecordingState.READY:
+                return
+            row.state = state
+            if fetched is not None:
+                row.content_type = fetched.content_type
+                row.size = fetched.size
+                row.cache_path = str(self.path_for(token))

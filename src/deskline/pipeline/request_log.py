@@ -1,0 +1,94 @@
+"""Every helpdesk request a job sends is logged in ``helpdesk_requests`` with its call (F32).
+
+Connectors are shared between jobs, so the entries are collected per running task: the
+connector's request hook appends to the list of the :func:`collecting` block it runs in. The
+block writes what it collected in a transaction of its own when it ends — also when the
+request failed, which is when the log matters most.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from deskline.connector import Connector, RequestLogEntry
+from deskline.store.db import Database
+from deskline.store.models import HelpdeskRequestLog
+
+log = logging.getLogger(__name__)
+
+_collected: ContextVar[list[RequestLogEntry] | None] = ContextVar("helpdesk_requests", default=None)
+_EXCERPT = 500
+
+
+def _collect(entry: RequestLogEntry) -> None:
+    entries = _collected.get()
+    if entries is not None:
+        entries.append(entry)
+
+
+def watch(connector: Connector) -> Connector:
+    """Make the connector report its requests to :func:`collecting` blocks (idempotent)."""
+    hook = connector.exchange.on_request
+    if hook is _collect or getattr(hook, "_deskline_collects", False):
+        return connector
+    if hook is None:
+        connector.exchange.on_request = _collect
+    else:
+        previous = hook
+
+        def both(entry: RequestLogEntry) -> None:
+            previous(entry)
+            _collect(entry)
+
+        both._deskline_collects = True  # type: ignore[attr-defined]
+        connector.exchange.on_request = both
+    return connector
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    connection_id: int
+    source: str | None
+    call_id: str | None
+    job_id: int | None
+
+
+@asynccontextmanager
+async def collecting(db: Database, where: RequestContext) -> AsyncIterator[list[RequestLogEntry]]:
+    """Collect the requests sent inside the block and store them when it ends."""
+    entries: list[RequestLogEntry] = []
+    token = _collected.set(entries)
+    try:
+        yield entries
+    finally:
+        _collected.reset(token)
+        if entries:
+            await _store(db, where, entries)
+
+
+async def _store(db: Database, where: RequestContext, entries: list[RequestLogEntry]) -> None:
+    try:
+        async with db.transaction() as session:
+            for entry in entries:
+                session.add(
+                    HelpdeskRequestLog(
+                        connection_id=where.connection_id,
+                        source=where.source,
+                        pbx_call_id=where.call_id,
+                        job_id=where.job_id,
+                        scenario=entry.scenario_id[:64],
+                        request_name=entry.request_name[:200],
+                        method=entry.method[:10],
+                        url=entry.url,
+                        status_code=entry.status,
+                        outcome=entry.outcome[:20],
+                        duration_ms=round(entry.duration_ms),
+                        excerpt=(entry.note or "")[:_EXCERPT] or None,
+                    )
+                )
+    except Exception:  # the log must never make a job fail after the helpdesk answered
+        log.warning("cannot store %d helpdesk request log entries", len(entries), exc_info=True)

@@ -1,0 +1,151 @@
+"""Screen pops to agents' browsers (F7): per-agent WebSocket connections, one pop per call.
+
+The :class:`PopHub` keeps, per extension, the agent's open connections (one per browser tab).
+A pop goes to ONE connection — the most recently active one (the last to connect or to send
+something) — and each (call, extension) is popped at most once, whichever trigger asks first,
+so an agent with three tabs open gets one new tab per call, not three.
+
+The message (docs/screen-pop.md)::
+
+    {"type": "pop", "call_id": "<source>:<pbx call id>", "trigger": "ringing",
+     "extension": "2005", "contact": {"id", "name", "numbers", "url", …} | null,
+     "url": "<the contact's page in the helpdesk>" | null}
+
+The hub lives in the serving process (in-process fan-out); a Redis fan-out for several
+processes can implement the same :meth:`PopHub.pop` later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from deskline.pipeline.contact_index import IndexedContact
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+REMEMBERED_POPS = 10_000
+
+
+class PopTrigger:
+    RINGING = "ringing"
+    ANSWERED = "answered"
+    ENDED = "ended"
+    MANUAL = "manual"
+    ALL = frozenset({RINGING, ANSWERED, ENDED})
+
+
+def pop_message(
+    call_key: str, trigger: str, extension: str, contact: IndexedContact | None
+) -> dict[str, Any]:
+    """The documented pop message."""
+    return {
+        "type": "pop",
+        "call_id": call_key,
+        "trigger": trigger,
+        "extension": extension,
+        "contact": contact.to_message() if contact else None,
+        "url": contact.popup_url if contact else None,
+    }
+
+
+@dataclass(eq=False)
+class AgentConnection:
+    """One open WebSocket of an agent."""
+
+    extension: str
+    send: Send = field(repr=False)
+    number: int = 0
+    last_active: int = 0
+
+
+class PopHub:
+    """The agents' open connections and the pops already sent."""
+
+    def __init__(self, remembered: int = REMEMBERED_POPS) -> None:
+        self._connections: dict[str, list[AgentConnection]] = {}
+        self._popped: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._remembered = remembered
+        self._ticks = itertools.count(1)
+        self._lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return f"PopHub(agents={len(self._connections)}, pops={len(self._popped)})"
+
+    # --- connections -------------------------------------------------------------------------
+
+    def connect(self, extension: str, send: Send) -> AgentConnection:
+        tick = next(self._ticks)
+        connection = AgentConnection(extension, send, tick, tick)
+        self._connections.setdefault(extension, []).append(connection)
+        return connection
+
+    def disconnect(self, connection: AgentConnection) -> None:
+        known = self._connections.get(connection.extension, [])
+        if connection in known:
+            known.remove(connection)
+        if not known:
+            self._connections.pop(connection.extension, None)
+
+    def touch(self, connection: AgentConnection) -> None:
+        """The agent used this connection: it receives the next pops."""
+        connection.last_active = next(self._ticks)
+
+    def connected(self, extension: str) -> int:
+        return len(self._connections.get(extension, []))
+
+    def was_popped(self, call_key: str, extension: str) -> bool:
+        return (call_key, extension) in self._popped
+
+    # --- pops --------------------------------------------------------------------------------
+
+    async def pop(
+        self, call_key: str, trigger: str, extension: str, contact: IndexedContact | None
+    ) -> bool:
+        """Pop the call on the agent's most recently active connection, once per call.
+
+        Returns False when it was popped before or the agent has no open connection."""
+        async with self._lock:
+            if (call_key, extension) in self._popped:
+                return False
+            message = pop_message(call_key, trigger, extension, contact)
+            if not await self._send_to_latest(extension, message):
+                return False
+            self._remember(call_key, extension, message)
+            return True
+
+    async def notify(
+        self, call_key: str, trigger: str, extension: str, contact: IndexedContact | None
+    ) -> bool:
+        """Send a pop the agent asked for (manual open, created contact): not deduplicated."""
+        async with self._lock:
+            message = pop_message(call_key, trigger, extension, contact)
+            sent = await self._send_to_latest(extension, message)
+            if sent:
+                self._remember(call_key, extension, message)
+            return sent
+
+    async def _send_to_latest(self, extension: str, message: dict[str, Any]) -> bool:
+        candidates = sorted(
+            self._connections.get(extension, []), key=lambda c: c.last_active, reverse=True
+        )
+        for connection in candidates:
+            try:
+                await connection.send(message)
+            except Exception:  # a closed tab: try the next one, forget this one
+                log.info("pop to %s: connection %s is gone", extension, connection.number)
+                self.disconnect(connection)
+                continue
+            return True
+        return False
+
+    def _remember(self, call_key: str, extension: str, message: dict[str, Any]) -> None:
+        self._popped[(call_key, extension)] = message
+        while len(self._popped) > self._remembered:
+            self._popped.popitem(last=False)

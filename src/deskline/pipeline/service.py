@@ -1,0 +1,127 @@
+"""The pipeline of one deskline process: what every listener, job and agent socket shares.
+
+::
+
+    pipeline = Pipeline(db, settings, provider, fetcher=runtime_fetcher)
+    pipeline.register_jobs()                      # the helpdesk.* and recording.* job kinds
+    ingestors = IngestorRegistry(db, listener_for=pipeline.listener_for)
+    ...
+    reply = await pipeline.agent_request("2005", {"type": "open", "call_id": "pbx:42"})
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskline.calls.model import Call
+from deskline.integration.connectors import ActiveHelpdesk, ConnectorProvider
+from deskline.phones import NumberNormaliser
+from deskline.pipeline.contact_index import ContactIndex, IndexMatch, is_lookupable
+from deskline.pipeline.listener import SourceListener
+from deskline.pipeline.recordings import (
+    RecordingCache,
+    RecordingFetcher,
+    RecordingLinks,
+    RecordingOptions,
+)
+from deskline.pipeline.screen_pop import PopHub
+from deskline.pipeline.variables import customer_number
+from deskline.settings import Settings
+from deskline.store.db import Database
+from deskline.store.repositories import calls as call_rows
+
+LOOKUP_PRIORITY = 10
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    own_numbers: tuple[str, ...] = ()
+    """The company's own numbers (DIDs, main line): never looked up or created as contacts."""
+    wait_seconds: float = 30.0
+    """How long a job waits before it looks again at a helpdesk that needs re-authorization
+    or is disabled."""
+    recordings: RecordingOptions = field(default_factory=RecordingOptions)
+
+
+async def _no_fetcher(source: str, ref: str, destination: Path) -> object:
+    from deskline.pbx.recordings import RecordingUnavailableError
+
+    raise RecordingUnavailableError("this deskline process cannot reach the PBX")
+
+
+class Pipeline:
+    """Joins calls, the local contact index, the connected helpdesk and the agents' sockets."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        provider: ConnectorProvider,
+        *,
+        hub: PopHub | None = None,
+        fetcher: RecordingFetcher | None = None,
+        options: PipelineOptions | None = None,
+        normaliser: NumberNormaliser | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.provider = provider
+        self.options = options or PipelineOptions()
+        self.hub = hub or PopHub()
+        self.normaliser = normaliser or NumberNormaliser(settings.default_country)
+        self.index = ContactIndex(self.normaliser)
+        self.tz = settings.tz
+        self.links = RecordingLinks(
+            settings.effective_secret_key,
+            settings.effective_public_url,
+            self.options.recordings.link_ttl_seconds,
+        )
+        self.recordings = RecordingCache(
+            db,
+            settings.data_dir / "recordings",
+            fetcher or _no_fetcher,  # type: ignore[arg-type]
+        )
+
+    def __repr__(self) -> str:
+        return f"Pipeline({self.db!r}, {self.hub!r})"
+
+    # --- wiring ------------------------------------------------------------------------------
+
+    def listener_for(self, source: str) -> SourceListener:
+        """The ingest listener of one PBX connection (``IngestorRegistry(listener_for=…)``)."""
+        return SourceListener(self, source)
+
+    def register_jobs(self) -> None:
+        """Register the pipeline's job kinds with the outbox (this process runs them)."""
+        from deskline.pipeline.jobs import register
+
+        register(self)
+
+    async def agent_request(self, extension: str, message: object) -> dict[str, object] | None:
+        """An agent's WebSocket message → the reply (see docs/screen-pop.md)."""
+        from deskline.pipeline.agent_requests import answer
+
+        return await answer(self, extension, message)
+
+    # --- shared helpers ----------------------------------------------------------------------
+
+    def lookupable(self, number: str | None) -> bool:
+        return is_lookupable(self.normaliser, number, self.options.own_numbers)
+
+    async def local_match(
+        self, session: AsyncSession, helpdesk: ActiveHelpdesk, call: Call
+    ) -> IndexMatch:
+        number = customer_number(call)
+        if not number or not self.lookupable(number):
+            return IndexMatch()
+        return await self.index.find(session, helpdesk.connection_id, number)
+
+    async def load_call(self, source: str, call_id: str) -> Call | None:
+        async with self.db.read() as session:
+            calls = await call_rows.load_calls(session, source, [call_id])
+        if not calls:
+            return None
+        return calls[0].model_copy(update={"source": source})
