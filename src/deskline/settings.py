@@ -11,6 +11,7 @@ import secrets
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -54,6 +55,26 @@ class Settings(BaseSettings):
     pbx_timezone: str = Field(default="UTC", description="Time zone of the PBX's local times.")
     in_process_worker: bool = Field(default=True, description="Run the outbox worker in serve.")
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="Log lines as JSON objects or as key=value text."
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for GET /metrics; unset: /metrics answers loopback only.",
+    )
+    budget_safety_margin: float = Field(
+        default=0.9, gt=0, le=1, description="Share of a helpdesk plan's rate limit deskline uses."
+    )
+    budget_max_wait_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="Longest a job waits for the request budget before it is rescheduled.",
+    )
+    budget_expected_processes: int = Field(
+        default=1,
+        ge=1,
+        description="Processes sharing a budget; each uses 1/N of it while Redis is down.",
+    )
 
     @field_validator("default_country")
     @classmethod

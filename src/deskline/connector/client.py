@@ -3,6 +3,12 @@
 At most ``MaxConcurrentRequest`` requests are in flight at once (a semaphore around each
 request, auth retries included); a response body larger than the cap is refused; a redirect is
 followed only to the same scheme, host and port, so credentials never travel to another host.
+
+With a :class:`~deskline.budget.RequestBudget`, each request (and each redirect hop) is granted
+by the budget before it is sent, at the priority given or set by
+:func:`~deskline.budget.request_priority`; every answer's rate-limit headers and 429s are fed
+back to it. A budget with no room raises :class:`~deskline.budget.BudgetExhausted` (nothing
+sent). The network time of each request is observed in ``deskline_helpdesk_request_seconds``.
 """
 
 from __future__ import annotations
@@ -13,7 +19,15 @@ from dataclasses import dataclass
 
 import httpx
 
+from deskline.budget import (
+    Priority,
+    RequestBudget,
+    current_max_wait,
+    current_priority,
+    parse_feedback,
+)
 from deskline.errors import HelpdeskError
+from deskline.observability.metrics import HELPDESK_REQUEST_SECONDS
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -48,8 +62,10 @@ class HelpdeskClient:
         max_concurrent: int,
         http_client: httpx.AsyncClient | None = None,
         limits: ClientLimits | None = None,
+        budget: RequestBudget | None = None,
     ) -> None:
         self.limits = limits or ClientLimits()
+        self.budget = budget
         self._owned = http_client is None
         self.http = http_client or httpx.AsyncClient(timeout=self.limits.timeout)
         self.max_concurrent = max(1, max_concurrent)
@@ -59,17 +75,30 @@ class HelpdeskClient:
         if self._owned:
             await self.http.aclose()
 
-    async def send(self, request: httpx.Request, *, auth: httpx.Auth | None) -> RawResponse:
+    async def send(
+        self,
+        request: httpx.Request,
+        *,
+        auth: httpx.Auth | None,
+        priority: Priority | None = None,
+    ) -> RawResponse:
         """Sends ``request`` (with ``auth``'s flow); raises :class:`HelpdeskError` with outcome
         ``retry`` for a connection error or timeout, ``fail`` for a refused redirect or an
-        oversized body."""
+        oversized body, and ``BudgetExhausted`` when the budget has no room in time."""
+        priority = current_priority() if priority is None else priority
+        if self.budget is not None:
+            await self.budget.acquire(priority, max_wait=current_max_wait())
         started = time.monotonic()
         async with self._semaphore:
-            for _ in range(self.limits.max_redirects + 1):
+            for hop in range(self.limits.max_redirects + 1):
+                if hop and self.budget is not None:
+                    await self.budget.acquire(priority, max_wait=current_max_wait())
                 response = await self._send_once(request, auth)
+                await self._learn(response)
                 location = response.headers.get("location")
                 if response.status_code not in _REDIRECTS or not location:
                     body = await self._read(response)
+                    HELPDESK_REQUEST_SECONDS.observe(time.monotonic() - started)
                     return RawResponse(
                         response.status_code,
                         response.headers,
@@ -80,6 +109,14 @@ class HelpdeskClient:
                 await response.aclose()
                 request = self._redirected(request, response.status_code, location)
         raise HelpdeskError(f"more than {self.limits.max_redirects} redirects", outcome="fail")
+
+    async def _learn(self, response: httpx.Response) -> None:
+        """Tell the budget what the helpdesk said about its rate limit."""
+        if self.budget is None:
+            return
+        feedback = parse_feedback(response.status_code, response.headers, time.time())
+        if not feedback.empty:
+            await self.budget.learn(feedback)
 
     async def _send_once(self, request: httpx.Request, auth: httpx.Auth | None) -> httpx.Response:
         request.extensions["timeout"] = httpx.Timeout(self.limits.timeout).as_dict()

@@ -12,6 +12,13 @@ Failures raise :class:`~deskline.errors.HelpdeskError` carrying the request's ``
 ("retry", "fail", "reauthenticate") and ``retry_after``; :class:`HelpdeskAuthError` means the
 admin must authorize again; :class:`TemplateRenderError` that a value could not be placed
 safely (nothing was sent).
+
+With ``budget=`` (a :class:`~deskline.budget.RequestBudget`) every request waits for the
+connection's budget; each scenario method takes ``priority=`` (a
+:class:`~deskline.budget.Priority`; default: the one set by
+:func:`~deskline.budget.request_priority`, else JOURNAL) and may raise
+:class:`~deskline.budget.BudgetExhausted` (nothing sent: reschedule). Every request sent is
+counted in ``deskline_helpdesk_requests_total{scenario,outcome,status}``.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from types import TracebackType
 
 import httpx
 
+from deskline.budget import Priority, RequestBudget, request_priority
 from deskline.connector.auth import Base64CredentialAuth, BearerTokenAuth, OAuth2Auth
 from deskline.connector.client import ClientLimits, HelpdeskClient
 from deskline.connector.exchange import Exchange, LogSink
@@ -36,11 +44,12 @@ from deskline.connector.oauth2 import (
     pkce_pair,
 )
 from deskline.connector.outcome import OutcomeTable
-from deskline.connector.results import RequestLogEntry, ScenarioResult
+from deskline.connector.results import DRY_RUN, SKIPPED, RequestLogEntry, ScenarioResult
 from deskline.connector.runner import ScenarioRunner
 from deskline.connector.scope import Scope
 from deskline.connector.tokens import MemoryTokenStore, OAuthTokens, TokenStore
 from deskline.errors import ConfigurationError, HelpdeskError
+from deskline.observability.metrics import count_helpdesk_request
 from deskline.templates.expressions import RenderMode
 from deskline.templates.model import (
     AuthType,
@@ -73,6 +82,7 @@ class Connector:
         tz: tzinfo = UTC,
         on_request: LogSink | None = None,
         dry_run: bool = False,
+        budget: RequestBudget | None = None,
     ) -> None:
         self.template = template
         self.settings = template.auth
@@ -82,9 +92,11 @@ class Connector:
             self._fields.get(f.name) for f in template.custom_fields if f.editor is Editor.PASSWORD
         )
         self.token_store: TokenStore = token_store or MemoryTokenStore()
-        self.client = HelpdeskClient(template.max_concurrent_requests, http_client, limits)
+        self.client = HelpdeskClient(
+            template.max_concurrent_requests, http_client, limits, budget=budget
+        )
         self.exchange = Exchange(
-            self.client, OutcomeTable(template), self.masker, clock, on_request, dry_run
+            self.client, OutcomeTable(template), self.masker, clock, _counted(on_request), dry_run
         )
         self._clock = clock
         self._tz = tz
@@ -245,8 +257,21 @@ class Connector:
         *,
         settings: Mapping[str, str] | None = None,
         requests: Sequence[str] | None = None,
+        priority: Priority | None = None,
     ) -> ScenarioResult:
-        """Runs one scenario (see :class:`ScenarioRunner`)."""
+        """Runs one scenario (see :class:`ScenarioRunner`); its requests wait for the budget
+        at ``priority`` (``None``: the current :func:`request_priority`, else JOURNAL)."""
+        with request_priority(priority):
+            return await self._run(scenario_id, variables, settings=settings, requests=requests)
+
+    async def _run(
+        self,
+        scenario_id: ScenarioId | str,
+        variables: Mapping[str, object] | None,
+        *,
+        settings: Mapping[str, str] | None,
+        requests: Sequence[str] | None,
+    ) -> ScenarioResult:
         log: list[RequestLogEntry] = []
         if not self.dry_run:
             await self._run_follow_ups(log)
@@ -278,20 +303,28 @@ class Connector:
         if self.follow_ups.has(FollowUpTrigger.TOKEN_REFRESHED):
             await self.follow_ups.run(FollowUpTrigger.TOKEN_REFRESHED, await self.base_scope(), log)
 
-    async def fetch_users(self) -> ScenarioResult:
+    async def fetch_users(self, *, priority: Priority | None = None) -> ScenarioResult:
         """UserAssociation, paged: ``result.users``."""
-        return await self.run(ScenarioId.USER_ASSOCIATION)
+        return await self.run(ScenarioId.USER_ASSOCIATION, priority=priority)
 
     async def lookup(
-        self, phone: str, variables: Mapping[str, object] | None = None
+        self,
+        phone: str,
+        variables: Mapping[str, object] | None = None,
+        *,
+        priority: Priority | None = None,
     ) -> ScenarioResult:
         """SyncContactAuto for ``phone`` (every contact type): ``result.contacts``."""
         base = {"Phone": phone, "CallerNumber": phone}
-        return await self.run(ScenarioId.SYNC_CONTACT_AUTO, {**base, **(variables or {})})
+        return await self.run(
+            ScenarioId.SYNC_CONTACT_AUTO, {**base, **(variables or {})}, priority=priority
+        )
 
-    async def search(self, value: str) -> ScenarioResult:
+    async def search(self, value: str, *, priority: Priority | None = None) -> ScenarioResult:
         """SearchContact, the agent's manual search: ``result.contacts``."""
-        return await self.run(ScenarioId.SEARCH_CONTACT, {"SearchValue": value, "Phone": value})
+        return await self.run(
+            ScenarioId.SEARCH_CONTACT, {"SearchValue": value, "Phone": value}, priority=priority
+        )
 
     async def create_contact(
         self,
@@ -301,6 +334,7 @@ class Connector:
         *,
         contact_type: str | None = None,
         variables: Mapping[str, object] | None = None,
+        priority: Priority | None = None,
     ) -> ScenarioResult:
         """CreateNewContact with the chosen contact type (default: the first)."""
         display = " ".join(p for p in (first_name, last_name) if p) or number
@@ -317,16 +351,41 @@ class Connector:
             ScenarioId.CREATE_NEW_CONTACT,
             {**base, **(variables or {})},
             requests=[contact_type] if contact_type else None,
+            priority=priority,
         )
 
     async def create_ticket(
-        self, variables: Mapping[str, object], settings: Mapping[str, str] | None = None
+        self,
+        variables: Mapping[str, object],
+        settings: Mapping[str, str] | None = None,
+        *,
+        priority: Priority | None = None,
     ) -> ScenarioResult:
         """CreateNewTicket; ``settings`` may replace the Subject/Description templates."""
-        return await self.run(ScenarioId.CREATE_NEW_TICKET, variables, settings=settings)
+        return await self.run(
+            ScenarioId.CREATE_NEW_TICKET, variables, settings=settings, priority=priority
+        )
 
     async def log_call(
-        self, variables: Mapping[str, object], settings: Mapping[str, str] | None = None
+        self,
+        variables: Mapping[str, object],
+        settings: Mapping[str, str] | None = None,
+        *,
+        priority: Priority | None = None,
     ) -> ScenarioResult:
         """CallJournal; ``settings`` may replace the Subject/Description templates."""
-        return await self.run(ScenarioId.CALL_JOURNAL, variables, settings=settings)
+        return await self.run(
+            ScenarioId.CALL_JOURNAL, variables, settings=settings, priority=priority
+        )
+
+
+def _counted(sink: LogSink | None) -> LogSink:
+    """``sink``, after counting each request that was really sent (not skipped or dry runs)."""
+
+    def record(entry: RequestLogEntry) -> None:
+        if entry.outcome not in (SKIPPED, DRY_RUN):
+            count_helpdesk_request(entry.scenario_id, entry.outcome, entry.status)
+        if sink is not None:
+            sink(entry)
+
+    return record

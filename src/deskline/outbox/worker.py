@@ -5,6 +5,13 @@ the lease meanwhile → finish (commit: the attempt row, the job's new state and
 deferred writes, together). A worker that dies mid-job stops renewing its lease; once it has
 expired any worker records the lost attempt and runs the job again. A job whose success was
 committed is never claimed again.
+
+A handler that runs into the helpdesk's request budget (:class:`~deskline.budget.BudgetExhausted`,
+raised directly or as the cause of another error) is *deferred*: the job goes back to the queue
+until the budget has room, with no attempt recorded or counted. While a handler runs, its log
+lines carry the job's call id and its helpdesk requests the priority of its kind
+(:func:`~deskline.budget.priority_for_job_kind`). Attempts are counted in
+``deskline_job_attempts_total{kind,outcome}``.
 """
 
 from __future__ import annotations
@@ -13,12 +20,16 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 import socket
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from deskline.budget import budget_wait_of, priority_for_job_kind, request_priority
 from deskline.errors import JobError, PermanentJobError
+from deskline.observability.context import bind_call_id, call_id_of_job
+from deskline.observability.metrics import JOB_ATTEMPTS
 from deskline.outbox.backoff import RetryPolicy, retry_delay
 from deskline.outbox.handlers import JobContext, handler_for
 from deskline.settings import Settings
@@ -29,6 +40,8 @@ from deskline.store.repositories.job_claims import ClaimedJob
 from deskline.store.types import utcnow
 
 log = logging.getLogger(__name__)
+
+DEFERRED = "deferred"
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,12 @@ class _Result:
     outcome: AttemptOutcome
     detail: str | None
     retry_after: float | None = None
+    #: held back by the request budget: back to the queue, the attempt not counted
+    deferred: bool = False
+
+    @property
+    def label(self) -> str:
+        return DEFERRED if self.deferred else self.outcome.value
 
 
 class Worker:
@@ -131,34 +150,45 @@ class Worker:
         context = JobContext(db=self.db, worker_id=self.worker_id)
         renewer = asyncio.create_task(self._renew_lease(job))
         started = time.monotonic()
-        try:
-            result = await self._run_handler(job, context)
-        finally:
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
-        await self._finish(job, context, result)
-        log.info(
-            "job %s (%s) attempt %s: %s in %.0f ms",
-            job.id,
-            job.kind,
-            job.attempt,
-            result.outcome.value,
-            (time.monotonic() - started) * 1000,
-        )
+        with (
+            bind_call_id(call_id_of_job(job.payload, job.ordering_key)),
+            request_priority(priority_for_job_kind(job.kind)),
+        ):
+            try:
+                result = await self._run_handler(job, context)
+            finally:
+                renewer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renewer
+            await self._finish(job, context, result)
+            JOB_ATTEMPTS.labels(job.kind, result.label).inc()
+            log.info(
+                "job %s (%s) attempt %s: %s in %.0f ms",
+                job.id,
+                job.kind,
+                job.attempt,
+                result.label,
+                (time.monotonic() - started) * 1000,
+            )
 
     async def _run_handler(self, job: ClaimedJob, context: JobContext) -> _Result:
         try:
             handler = handler_for(job.kind)
             detail = await handler(job, context)
-        except PermanentJobError as exc:
-            return _Result(AttemptOutcome.FAILED, str(exc) or type(exc).__name__)
-        except JobError as exc:
-            return self._retry_or_fail(job, str(exc) or type(exc).__name__, exc)
         except Exception as exc:
-            log.warning("job %s (%s) raised", job.id, job.kind, exc_info=True)
-            return self._retry_or_fail(job, f"{type(exc).__name__}: {exc}", exc)
+            return self._failure(job, exc)
         return _Result(AttemptOutcome.SUCCEEDED, detail)
+
+    def _failure(self, job: ClaimedJob, exc: Exception) -> _Result:
+        waiting = budget_wait_of(exc)
+        if waiting is not None:
+            return _Result(AttemptOutcome.RETRY, str(waiting), waiting.retry_after, deferred=True)
+        if isinstance(exc, PermanentJobError):
+            return _Result(AttemptOutcome.FAILED, str(exc) or type(exc).__name__)
+        if isinstance(exc, JobError):
+            return self._retry_or_fail(job, str(exc) or type(exc).__name__, exc)
+        log.warning("job %s (%s) raised", job.id, job.kind, exc_info=exc)
+        return self._retry_or_fail(job, f"{type(exc).__name__}: {exc}", exc)
 
     def _retry_or_fail(self, job: ClaimedJob, detail: str, exc: Exception) -> _Result:
         if job.attempt >= job.max_attempts:
@@ -168,7 +198,21 @@ class Worker:
             retry_after = None
         return _Result(AttemptOutcome.RETRY, detail, retry_after)
 
+    async def _defer(self, job: ClaimedJob, result: _Result) -> None:
+        """Back to the queue until the budget has room (a little jitter spreads the herd)."""
+        wait = result.retry_after or 0.0
+        wait += random.uniform(0.0, min(1.0, wait * 0.2))
+        async with self.db.transaction() as session:
+            held = await job_claims.defer_attempt(
+                session, job, self.worker_id, run_at=utcnow() + timedelta(seconds=wait)
+            )
+        if not held:
+            log.warning("job %s: lease lost before it could be deferred", job.id)
+
     async def _finish(self, job: ClaimedJob, context: JobContext, result: _Result) -> None:
+        if result.deferred:
+            await self._defer(job, result)
+            return
         retry_at = None
         if result.outcome is AttemptOutcome.RETRY:
             delay = retry_delay(job.attempt, self.options.retry, retry_after=result.retry_after)

@@ -192,3 +192,25 @@ async def finish_attempt(
     )
     await session.flush()
     return True
+
+
+async def defer_attempt(
+    session: AsyncSession, job: ClaimedJob, worker_id: str, *, run_at: datetime
+) -> bool:
+    """Put a claimed job back in the queue until ``run_at`` without counting the attempt:
+    it was held back before reaching the helpdesk (the request budget had no room), so it
+    records no attempt and does not use up ``max_attempts``. False when the lease was lost."""
+    statement = (
+        update(Job)
+        .where(*_held_by(job, worker_id))  # type: ignore[arg-type]
+        .values(
+            state=JobState.PENDING.value,
+            attempts=job.attempt - 1,
+            run_after=run_at,
+            locked_by=None,
+            locked_until=None,
+            updated_at=utcnow(),
+        )
+    )
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
