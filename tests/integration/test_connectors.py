@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
+from deskline.budget import BudgetRegistry
 from deskline.connector import OAuthTokens
 from deskline.crypto import SecretBox
 from deskline.integration.connectors import ConnectorProvider
@@ -124,3 +125,39 @@ async def test_needs_reauth_is_not_marked_when_tokens_changed_meanwhile(
     async with sqlite_db.read() as session:
         marked = await provider.active(session)
     assert marked is not None and marked.needs_reauth and not marked.ready
+
+
+async def test_connectors_wait_for_the_connections_budget_at_its_configured_rate(
+    sqlite_db: Database,
+) -> None:
+    """The plan's requests per minute (settings.api_budget_rpm) reaches the connector's budget;
+    a changed setting gives a connector on the new budget."""
+    provider = ConnectorProvider(sqlite_db, BOX, budgets=BudgetRegistry())
+    try:
+        connection_id = await add_connection(sqlite_db)
+        async with sqlite_db.transaction() as session:
+            row = await session.get(HelpdeskConnection, connection_id)
+            assert row is not None
+            row.settings = {"api_budget_rpm": 400}
+        async with sqlite_db.read() as session:
+            helpdesk = await provider.active(session)
+        assert helpdesk is not None
+        first = await helpdesk.connector()
+        budget = first.client.budget
+        assert budget is not None and budget.config.requests_per_minute == 400
+        assert provider.budgets is not None
+        assert provider.budgets.get(f"helpdesk:{connection_id}") is budget
+
+        async with sqlite_db.transaction() as session:
+            row = await session.get(HelpdeskConnection, connection_id)
+            assert row is not None
+            row.settings = {"api_budget_rpm": 200}
+        async with sqlite_db.read() as session:
+            helpdesk = await provider.active(session)
+        assert helpdesk is not None
+        second = await helpdesk.connector()
+        assert second is not first
+        assert second.client.budget is not None
+        assert second.client.budget.config.requests_per_minute == 200
+    finally:
+        await provider.aclose()

@@ -33,6 +33,7 @@ from types import MappingProxyType
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from deskline.budget import BudgetRegistry
 from deskline.connector import ClientLimits, Connector
 from deskline.crypto import SecretBox
 from deskline.errors import HelpdeskError
@@ -51,6 +52,11 @@ from deskline.store.models import HelpdeskConnection
 from deskline.templates.model.template import HelpdeskTemplate
 
 MAX_STATUS_DETAIL = 500
+
+
+def budget_name(connection_id: int) -> str:
+    """The name of a helpdesk connection's request budget (metrics label, Redis key)."""
+    return f"helpdesk:{connection_id}"
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,7 @@ class _Entry:
     fingerprint: str
     store: DatabaseTokenStore
     connector: Connector
+    budget_rpm: int | None = None
 
 
 class ConnectorProvider:
@@ -116,11 +123,13 @@ class ConnectorProvider:
         *,
         tz: tzinfo = UTC,
         options: ProviderOptions | None = None,
+        budgets: BudgetRegistry | None = None,
     ) -> None:
         self.db = db
         self.box = box
         self.tz = tz
         self.options = options or ProviderOptions()
+        self.budgets = budgets
         self._entries: dict[int, _Entry] = {}
         self._retired: list[tuple[float, Connector]] = []
         self._lock = asyncio.Lock()
@@ -129,7 +138,13 @@ class ConnectorProvider:
     def for_settings(
         cls, db: Database, settings: Settings, options: ProviderOptions | None = None
     ) -> ConnectorProvider:
-        return cls(db, SecretBox(settings.effective_secret_key), tz=settings.tz, options=options)
+        return cls(
+            db,
+            SecretBox(settings.effective_secret_key),
+            tz=settings.tz,
+            options=options,
+            budgets=BudgetRegistry.from_settings(settings),
+        )
 
     def __repr__(self) -> str:
         return f"ConnectorProvider({self.db!r}, cached={sorted(self._entries)})"
@@ -171,10 +186,23 @@ class ConnectorProvider:
     # --- connectors --------------------------------------------------------------------------
 
     def build(
-        self, template: HelpdeskTemplate, field_values: Mapping[str, str], connection_id: int
+        self,
+        template: HelpdeskTemplate,
+        field_values: Mapping[str, str],
+        connection_id: int,
+        *,
+        budget_rpm: int | None = None,
     ) -> tuple[Connector, DatabaseTokenStore]:
-        """A new connector (the caller owns and closes it), e.g. while connecting."""
+        """A new connector (the caller owns and closes it), e.g. while connecting.
+
+        Its requests wait for the connection's budget (shared by every connector of the
+        connection in this process, and across processes when Redis is configured)."""
         store = DatabaseTokenStore(self.db, self.box, connection_id)
+        budget = (
+            self.budgets.budget_for(budget_name(connection_id), budget_rpm)
+            if self.budgets is not None
+            else None
+        )
         connector = Connector(
             template,
             field_values,
@@ -182,20 +210,24 @@ class ConnectorProvider:
             limits=self.options.limits,
             clock=self.options.clock,
             tz=self.tz,
+            budget=budget,
         )
         return connector, store
 
     async def connector_for(self, helpdesk: ActiveHelpdesk) -> Connector:
         async with self._lock:
             entry = self._entries.get(helpdesk.connection_id)
-            if entry is not None and self._still_good(entry, helpdesk):
+            rpm = helpdesk.settings.api_budget_rpm
+            if entry is not None and entry.budget_rpm == rpm and self._still_good(entry, helpdesk):
                 return entry.connector
             if entry is not None:
                 self._retire(entry.connector)
             connector, store = self.build(
-                helpdesk.template, helpdesk.field_values, helpdesk.connection_id
+                helpdesk.template, helpdesk.field_values, helpdesk.connection_id, budget_rpm=rpm
             )
-            self._entries[helpdesk.connection_id] = _Entry(helpdesk.fingerprint, store, connector)
+            self._entries[helpdesk.connection_id] = _Entry(
+                helpdesk.fingerprint, store, connector, rpm
+            )
             await self._close_retired(force=False)
             return connector
 
@@ -248,6 +280,8 @@ class ConnectorProvider:
                 self._retire(entry.connector)
             self._entries.clear()
             await self._close_retired(force=True)
+        if self.budgets is not None:
+            await self.budgets.aclose()
 
 
 def _fingerprint(row: HelpdeskConnection, loaded: LoadedTemplate, values: Mapping[str, str]) -> str:

@@ -95,7 +95,7 @@ BUDGET_DEGRADED = Gauge(
 )
 SCREEN_POP_SECONDS = Histogram(
     "deskline_screen_pop_seconds",
-    "From the call ringing to the screen pop sent to the agent (observed by the pipeline).",
+    "From the ring event being ingested to the screen pop sent to the agent (local index).",
     buckets=_LATENCY_BUCKETS,
     registry=REGISTRY,
 )

@@ -16,8 +16,9 @@ seeing the same call change twice (a redelivery, a restart) enqueues nothing new
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from deskline.calls.model import Call
 from deskline.calls.tracker import TrackerUpdate
 from deskline.integration.connectors import ActiveHelpdesk
+from deskline.observability.metrics import SCREEN_POP_SECONDS
 from deskline.pipeline.actions import ActionState, call_key, get_action
 from deskline.pipeline.bindings import BoundAgent, bound_agents, involved_bound
 from deskline.pipeline.contact_index import IndexedContact, IndexMatch
@@ -50,6 +52,7 @@ class PendingPop:
     trigger: str
     extension: str
     contact: IndexedContact | None
+    decided_at: float = field(default_factory=time.monotonic)
 
 
 class SourceListener:
@@ -158,7 +161,11 @@ class SourceListener:
         pending, self._pending = self._pending, []
         for pop in pending:
             try:
-                await self.pipeline.hub.pop(pop.call_key, pop.trigger, pop.extension, pop.contact)
+                sent = await self.pipeline.hub.pop(
+                    pop.call_key, pop.trigger, pop.extension, pop.contact
+                )
+                if sent:
+                    SCREEN_POP_SECONDS.observe(time.monotonic() - pop.decided_at)
             except Exception:
                 log.exception("screen pop of %s to %s failed", pop.call_key, pop.extension)
 

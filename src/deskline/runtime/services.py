@@ -13,6 +13,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 
+from deskline.budget import BudgetRegistry
 from deskline.calls.tracker import CallTracker
 from deskline.crypto import SecretBox
 from deskline.integration.connectors import ConnectorProvider
@@ -62,7 +63,9 @@ class Runtime:
         self.db = db
         self.options = options or RuntimeOptions()
         self.box = SecretBox(settings.effective_secret_key)
-        self.helpdesks = ConnectorProvider(db, self.box, tz=settings.tz)
+        self.helpdesks = ConnectorProvider(
+            db, self.box, tz=settings.tz, budgets=BudgetRegistry.from_settings(settings)
+        )
         self.passwords = passwords or Passwords()
         self.kinds = load_adapter_kinds()
         settle = self.options.settle_seconds
