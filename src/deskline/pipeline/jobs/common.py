@@ -172,6 +172,26 @@ def pipeline_handler(
     return handle
 
 
+WAITING_FOR_HELPDESK = "waiting: the helpdesk"
+"""How :class:`Waiting` jobs' ``last_error`` starts when they wait for the admin."""
+
+
+async def release_waiting_jobs(session: AsyncSession) -> int:
+    """Jobs waiting for the helpdesk (disabled, needs re-authorization) become due now: call it
+    when the admin has enabled or re-authorized it. Returns how many were waiting."""
+    now = utcnow()
+    result = await session.execute(
+        update(Job)
+        .where(
+            Job.state == JobState.PENDING.value,
+            Job.run_after > now,
+            Job.last_error.startswith(WAITING_FOR_HELPDESK, autoescape=True),
+        )
+        .values(run_after=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def _reschedule(job: ClaimedJob, waiting: Waiting) -> Callable[[AsyncSession], Awaitable[None]]:
     """Put the job back to pending (in the transaction that recorded its attempt), with one
     more attempt allowed: waiting for an admin is not failing, so it never uses the job up."""
