@@ -102,3 +102,14 @@ def test_the_fallback_share_divides_the_plan_between_processes() -> None:
     assert config.per_process().requests_per_minute == 100
     assert config.per_process().limit == 90
     assert BudgetConfig(None, expected_processes=4).per_process().limit is None
+
+
+def test_a_429_with_nothing_remaining_holds_only_until_retry_after() -> None:
+    """Zendesk's 429 carries ``X-Rate-Limit-Remaining: 0`` and a Retry-After but no reset: the
+    budget waits for the Retry-After, not for a whole window."""
+    budget = window(700, seconds=60.0)
+    budget.learn(
+        RateLimitFeedback(limit=700, remaining=0, throttled=True, retry_after=3.0), now=10.0
+    )
+    assert budget.delay(10.0) == 3.0
+    assert budget.delay(13.0) == 0.0

@@ -121,12 +121,6 @@ def own_stack(tmp_path: Path) -> Iterator[Stack]:
         running.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="deskline's request budget takes a 429's X-Rate-Limit-Remaining: 0 as 'no request "
-    "for a whole 60 s window' and ignores the shorter Retry-After "
-    "(src/deskline/budget/window.py SlidingWindow.learn); remove this mark once fixed",
-)
 def test_a_429_storm_is_waited_out_after_retry_after(own_stack: Stack) -> None:
     desk = own_stack
     desk.zendesk.storm(requests=4, retry_after=1)

@@ -92,6 +92,9 @@ class SlidingWindow:
         if credit is not None:
             self._credit = credit
             reset = feedback.reset_seconds
+            if reset is None and feedback.throttled:
+                # a 429 says when requests go through again: its Retry-After ends the window
+                reset = pause_of(feedback, self.config)
             self._credit_until = now + (self.window if reset is None else reset)
         if feedback.throttled:
             self.pause(pause_of(feedback, self.config), now)
