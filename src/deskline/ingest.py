@@ -143,7 +143,9 @@ class EventIngestor:
             for call_id, (update, tries) in list(self._unsaved.items()):
                 try:
                     async with self.db.transaction() as session:
-                        await self._save(session, [update])
+                        decided = await call_rows.lock_undecided(session, self.source, call_id)
+                        if decided is None:
+                            await self._save(session, [update])
                 except Exception:
                     _discard(self.listener)
                     log.exception("%s: cannot save the end of call %s", self, call_id)
@@ -153,6 +155,9 @@ class EventIngestor:
                         self._unsaved[call_id] = (update, tries + 1)
                     continue
                 del self._unsaved[call_id]
+                if decided is not None:  # another process decided it first: keep its decision
+                    self.tracker.restore(decided)
+                    continue
                 saved.append(update)
                 await _after_commit(self.listener)
             return saved

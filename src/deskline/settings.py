@@ -70,6 +70,14 @@ class Settings(BaseSettings):
         ge=0,
         description="Longest a job waits for the request budget before it is rescheduled.",
     )
+    index_refresh_interval_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="How often the contact index is refreshed from the helpdesk; 0: never.",
+    )
+    index_refresh_batch: int = Field(
+        default=100, ge=1, le=1000, description="Most contacts one index refresh run fetches."
+    )
     budget_expected_processes: int = Field(
         default=1,
         ge=1,

@@ -433,6 +433,7 @@ ZENDESK_SCENARIOS = [
     "CreateNewTicket/without-journal",
     "CallJournal",
     "ScreenPop",
+    "IndexRefresh",
 ]
 
 
@@ -579,6 +580,22 @@ def zendesk_cases(account: ZendeskAccount, token: str, ticket_id: int) -> dict[s
                 )
             ],
             lambda r: _equal([entry.status for entry in r.log], [200]),
+        ),
+        "IndexRefresh": Case(
+            {"Cursor": "", "StartTime": 0, "PageSize": 100},
+            [
+                sent(
+                    "GET",
+                    "/api/v2/incremental/users/cursor",  # recorded without .json
+                    [("start_time", "0"), ("per_page", "100")],
+                    None,
+                )
+            ],
+            # everyone was changed within the last minute: left for a later run
+            lambda r: _equal(
+                (r.contacts, r.response_values["EndOfStream"], bool(r.response_values["Cursor"])),
+                ([], True, True),
+            ),
         ),
     }
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from deskline.cli import db, pbx, serve, simulate, template
+from deskline.cli import db, jobs, pbx, serve, simulate, template
 
 app = typer.Typer(
     name="deskline",
@@ -17,6 +17,7 @@ app = typer.Typer(
 )
 serve.register(app)
 app.add_typer(db.app, name="db", help="Database migrations.")
+app.add_typer(jobs.app, name="jobs", help="Outbox jobs: list, show, retry failed ones.")
 app.add_typer(pbx.app, name="pbx", help="PBX tools: replay recorded sessions, originate calls.")
 app.add_typer(simulate.app, name="simulate", help="Drive a running deskline with fake calls.")
 app.add_typer(template.app, name="template", help="Validate and try helpdesk templates.")

@@ -21,9 +21,11 @@ import uvicorn
 
 from deskline.cli.admin import app as admin_app
 from deskline.errors import DesklineError
+from deskline.fanout import RedisPopRelay
 from deskline.integration.connectors import ConnectorProvider
 from deskline.observability import configure_logging
 from deskline.outbox.worker import Worker
+from deskline.pipeline.screen_pop import PopHub
 from deskline.pipeline.service import Pipeline
 from deskline.runtime.bootstrap import ensure_first_admin, ensure_schema, ensure_simulator
 from deskline.runtime.services import Runtime
@@ -147,11 +149,18 @@ async def _work(settings: Settings) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         helpdesks = ConnectorProvider.for_settings(db, settings)
-        Pipeline(db, settings, helpdesks).register_jobs()  # the helpdesk.* job kinds
+        # pops decided by lookup jobs reach the agents' serve processes through Redis
+        relay = RedisPopRelay(settings.redis_url, subscribe=False) if settings.redis_url else None
+        hub = PopHub(relay=relay)
+        Pipeline(db, settings, helpdesks, hub=hub).register_jobs()  # the helpdesk.* job kinds
         outbox_worker = Worker(db)
         log.info("outbox worker %s started", outbox_worker.worker_id)
-        await outbox_worker.run(stop)
-        log.info("outbox worker %s stopped", outbox_worker.worker_id)
-        await helpdesks.aclose()
+        try:
+            await outbox_worker.run(stop)
+        finally:
+            log.info("outbox worker %s stopped", outbox_worker.worker_id)
+            await helpdesks.aclose()
+            if relay is not None:
+                await relay.aclose()
     finally:
         await db.dispose()

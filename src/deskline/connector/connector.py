@@ -326,6 +326,21 @@ class Connector:
             ScenarioId.SEARCH_CONTACT, {"SearchValue": value, "Phone": value}, priority=priority
         )
 
+    async def refresh_index(
+        self,
+        cursor: str | None,
+        *,
+        start_time: int,
+        page_size: int,
+        priority: Priority | None = None,
+    ) -> ScenarioResult:
+        """IndexRefresh, one page of the helpdesk's incremental contact export from ``cursor``
+        (first run: the contacts changed since ``start_time``): ``result.contacts`` and, in
+        ``result.response_values``, ``Cursor`` (where the next run continues) and
+        ``EndOfStream``."""
+        variables = {"Cursor": cursor or "", "StartTime": start_time, "PageSize": page_size}
+        return await self.run(ScenarioId.INDEX_REFRESH, variables, priority=priority)
+
     async def create_contact(
         self,
         first_name: str,

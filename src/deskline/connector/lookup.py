@@ -36,12 +36,13 @@ def _text(value: object) -> str | None:
 
 
 def lookup_settings_scenario(template: HelpdeskTemplate, scenario: Scenario) -> Scenario:
-    """The scenario whose lookup settings apply: SearchContact without any of its own
-    (no ContactUrlType, URLFormat or ``<Field>Enable``) uses SyncContactAuto's."""
+    """The scenario whose lookup settings apply: SearchContact and IndexRefresh without any
+    of their own (no ContactUrlType, URLFormat or ``<Field>Enable``) use SyncContactAuto's."""
     own = {p.name for p in scenario.parameters if p.father is None}
     settings_names = {"ContactUrlType", "URLFormat", "ContactFieldForUri"}
     settings_names |= {f.enable_parameter for f in ContactField}
-    if scenario.id == ScenarioId.SEARCH_CONTACT and not own & settings_names:
+    borrows = scenario.id in (ScenarioId.SEARCH_CONTACT, ScenarioId.INDEX_REFRESH)
+    if borrows and not own & settings_names:
         return template.scenario(ScenarioId.SYNC_CONTACT_AUTO) or scenario
     return scenario
 

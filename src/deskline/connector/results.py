@@ -84,6 +84,9 @@ class ScenarioResult:
     warnings: list[str] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
     users: list[HelpdeskUser] = field(default_factory=list)
+    response_values: dict[str, object] = field(default_factory=dict)
+    """IndexRefresh: the Outputs of the last response that give one value (``Cursor``,
+    ``EndOfStream``), also when the response held no record."""
 
     def to_json(self) -> dict[str, object]:
         return {

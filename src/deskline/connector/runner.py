@@ -45,6 +45,8 @@ from deskline.templates.model import (
 )
 
 LOOKUP_SCENARIOS = frozenset({ScenarioId.SYNC_CONTACT_AUTO, ScenarioId.SEARCH_CONTACT})
+#: scenarios whose records are contacts (IndexRefresh: one page of an incremental export)
+CONTACT_SCENARIOS = LOOKUP_SCENARIOS | {ScenarioId.INDEX_REFRESH}
 CONTACT_URI_OUTPUT = "ContactUri"
 MAX_NEXT_DEPTH = 8
 #: scenario settings that are read by the runtime, not variables
@@ -92,7 +94,7 @@ class ScenarioRunner:
         scope = self.scenario_scope(scenario, base, variables, settings or {})
         lookup = scenario_id in LOOKUP_SCENARIOS
         sequence = (
-            scenario_id not in LOOKUP_SCENARIOS and scenario_id != ScenarioId.USER_ASSOCIATION
+            scenario_id not in CONTACT_SCENARIOS and scenario_id != ScenarioId.USER_ASSOCIATION
         )
         per_request: list[tuple[Request, list[Record]]] = []
         merged: Record = {}
@@ -113,7 +115,7 @@ class ScenarioRunner:
         if sequence and per_request:
             result.records = [merged]
         result.outputs = outputs_of(result.records)
-        if lookup:
+        if scenario_id in CONTACT_SCENARIOS:
             result.contacts = contacts_from(self.template, scenario, per_request, scope, result)
         if scenario_id == ScenarioId.USER_ASSOCIATION:
             result.users = users_from(result.records)
@@ -169,6 +171,8 @@ class ScenarioRunner:
             prepared, result.log, scenario_id=scenario.id or "", auth=self.auth, lookup=lookup
         )
         records = self._records(scenario, request, scope, reply.document, top=depth == 0)
+        if scenario.id == ScenarioId.INDEX_REFRESH and depth == 0:
+            result.response_values.update(self._single_values(request, scope, reply.document))
         await self._follow_next(scenario, request, scope, records, result, lookup, depth)
         return records
 
@@ -192,8 +196,20 @@ class ScenarioRunner:
             outputs.append((CONTACT_URI_OUTPUT, extract_output(path, document)))
         return build_records(outputs).records
 
+    def _single_values(self, request: Request, scope: Scope, document: object) -> Record:
+        """The Outputs of one response that do not map over an array (one value each)."""
+        values: Record = {}
+        for output in request.output_items:
+            if not output.name or not (output.path or "").strip():
+                continue
+            path = scope.render(output.path or "", RenderMode.PATH, f"Output {output.name}")
+            found = extract_output(path, document)
+            if found.per_record is None:
+                values[output.name] = found.value
+        return values
+
     def _contact_uri_path(self, scenario: Scenario) -> str | None:
-        if scenario.id not in LOOKUP_SCENARIOS:
+        if scenario.id not in CONTACT_SCENARIOS:
             return None
         settings = lookup_settings_scenario(self.template, scenario)
         if settings.setting("ContactUrlType") != ContactUrlType.CONTACT_FIELD:

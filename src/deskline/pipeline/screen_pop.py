@@ -11,8 +11,11 @@ The message (docs/screen-pop.md)::
      "extension": "2005", "contact": {"id", "name", "numbers", "url", …} | null,
      "url": "<the contact's page in the helpdesk>" | null}
 
-The hub lives in the serving process (in-process fan-out); a Redis fan-out for several
-processes can implement the same :meth:`PopHub.pop` later.
+The hub lives in the serving process. With a :class:`PopRelay` (the Redis fan-out of
+:mod:`deskline.fanout`), a pop decided in any process is published to every serving process,
+and the one that wins the pop's claim delivers it to its most recently active connection of the
+agent (docs/operations.md, "Screen pops across processes"); without a relay, or while the relay
+is unavailable, pops are delivered in-process as before.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from deskline.pipeline.contact_index import IndexedContact
 
@@ -55,6 +59,23 @@ def pop_message(
     }
 
 
+def pop_claim(call_key: str, extension: str) -> str:
+    """The claim that makes a (call, agent) pop happen once across processes."""
+    return f"pop:{call_key}:{extension}"
+
+
+class PopRelay(Protocol):
+    """Carries pops to the process holding the agent's connection (see :mod:`deskline.fanout`)."""
+
+    async def publish(self, claim: str, message: dict[str, Any]) -> bool:
+        """Hand the pop to every serving process; False: not possible now (deliver locally)."""
+        ...
+
+    async def claim(self, claim: str) -> bool:
+        """Win the right to deliver ``claim`` (True also when claims cannot be checked)."""
+        ...
+
+
 @dataclass(eq=False)
 class AgentConnection:
     """One open WebSocket of an agent."""
@@ -68,7 +89,8 @@ class AgentConnection:
 class PopHub:
     """The agents' open connections and the pops already sent."""
 
-    def __init__(self, remembered: int = REMEMBERED_POPS) -> None:
+    def __init__(self, remembered: int = REMEMBERED_POPS, relay: PopRelay | None = None) -> None:
+        self.relay = relay
         self._connections: dict[str, list[AgentConnection]] = {}
         self._popped: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._remembered = remembered
@@ -115,7 +137,7 @@ class PopHub:
             if (call_key, extension) in self._popped:
                 return False
             message = pop_message(call_key, trigger, extension, contact)
-            if not await self._send_to_latest(extension, message):
+            if not await self._route(pop_claim(call_key, extension), extension, message):
                 return False
             self._remember(call_key, extension, message)
             return True
@@ -126,10 +148,35 @@ class PopHub:
         """Send a pop the agent asked for (manual open, created contact): not deduplicated."""
         async with self._lock:
             message = pop_message(call_key, trigger, extension, contact)
-            sent = await self._send_to_latest(extension, message)
+            claim = f"notify:{uuid.uuid4().hex}"
+            sent = await self._route(claim, extension, message)
             if sent:
                 self._remember(call_key, extension, message)
             return sent
+
+    async def deliver(self, claim: str, message: dict[str, Any]) -> bool:
+        """A pop published by some process (the relay's subscriber calls this): delivered
+        here when the agent has a connection here and this process wins the claim."""
+        extension = str(message.get("extension", ""))
+        async with self._lock:
+            if not self._connections.get(extension):
+                return False
+            if self.relay is not None and not await self.relay.claim(claim):
+                return False
+            if not await self._send_to_latest(extension, message):
+                return False
+            call_key = str(message.get("call_id", ""))
+            self._remember(call_key, extension, message)
+            return True
+
+    async def _route(self, claim: str, extension: str, message: dict[str, Any]) -> bool:
+        """Through the relay when it can take the pop, else to this process's connections."""
+        if self.relay is not None:
+            if await self.relay.publish(claim, message):
+                return True
+            if not self._connections.get(extension) or not await self.relay.claim(claim):
+                return False
+        return await self._send_to_latest(extension, message)
 
     async def _send_to_latest(self, extension: str, message: dict[str, Any]) -> bool:
         candidates = sorted(

@@ -3,7 +3,7 @@
 ::
 
     pipeline = Pipeline(db, settings, provider, fetcher=runtime_fetcher)
-    pipeline.register_jobs()                      # the helpdesk.* and recording.* job kinds
+    pipeline.register_jobs()      # the helpdesk.* (index refresh too) and recording.* job kinds
     ingestors = IngestorRegistry(db, listener_for=pipeline.listener_for)
     ...
     reply = await pipeline.agent_request("2005", {"type": "open", "call_id": "pbx:42"})
@@ -96,9 +96,12 @@ class Pipeline:
 
     def register_jobs(self) -> None:
         """Register the pipeline's job kinds with the outbox (this process runs them)."""
+        from deskline.outbox import register_handler
+        from deskline.pipeline.index_refresh import INDEX_REFRESH_KIND, index_refresh_handler
         from deskline.pipeline.jobs import register
 
         register(self)
+        register_handler(INDEX_REFRESH_KIND, index_refresh_handler(self), replace=True)
 
     async def agent_request(self, extension: str, message: object) -> dict[str, object] | None:
         """An agent's WebSocket message → the reply (see docs/screen-pop.md)."""

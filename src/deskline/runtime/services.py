@@ -16,14 +16,18 @@ from dataclasses import dataclass, field
 from deskline.budget import BudgetRegistry
 from deskline.calls.tracker import CallTracker
 from deskline.crypto import SecretBox
+from deskline.fanout import FanoutOptions, RedisPopRelay
 from deskline.integration.connectors import ConnectorProvider
 from deskline.outbox.worker import Worker, WorkerOptions
 from deskline.phones import NumberNormaliser
+from deskline.pipeline.index_refresh import IndexRefreshScheduler
+from deskline.pipeline.screen_pop import PopHub
 from deskline.pipeline.service import Pipeline, PipelineOptions
 from deskline.runtime.accounts import Passwords
 from deskline.runtime.adapter_kinds import load_adapter_kinds
 from deskline.runtime.click_to_call import ClickToCall
 from deskline.runtime.ingestors import IngestorRegistry
+from deskline.runtime.pbx_leases import leases_for
 from deskline.runtime.recordings import SupervisorRecordingFetcher
 from deskline.runtime.supervisor import PbxSupervisor, SupervisorOptions
 from deskline.settings import Settings
@@ -46,6 +50,7 @@ class RuntimeOptions:
     """None: as ``settings.in_process_worker`` says."""
     worker_stop_timeout_seconds: float = 30.0
     pipeline: PipelineOptions = field(default_factory=PipelineOptions)
+    fanout: FanoutOptions = field(default_factory=FanoutOptions)
 
 
 class Runtime:
@@ -70,10 +75,14 @@ class Runtime:
         self.kinds = load_adapter_kinds()
         settle = self.options.settle_seconds
         self.recording_fetcher = SupervisorRecordingFetcher(db, self.box)
+        self.pop_relay = (
+            RedisPopRelay(settings.redis_url, self.options.fanout) if settings.redis_url else None
+        )
         self.pipeline = Pipeline(
             db,
             settings,
             self.helpdesks,
+            hub=PopHub(relay=self.pop_relay),
             fetcher=self.recording_fetcher,
             options=self.options.pipeline,
         )
@@ -83,7 +92,10 @@ class Runtime:
             tracker_factory=lambda: CallTracker(settle_seconds=settle),
             listener_for=self.pipeline.listener_for,
         )
-        self.supervisor = PbxSupervisor(db, self.box, self.ingestors, self.options.supervisor)
+        self.pbx_leases = leases_for(db)
+        self.supervisor = PbxSupervisor(
+            db, self.box, self.ingestors, self.options.supervisor, leases=self.pbx_leases
+        )
         self.recording_fetcher.supervisor = self.supervisor
         self.normaliser = NumberNormaliser(settings.default_country)
         self.click_to_call = ClickToCall(
@@ -93,7 +105,12 @@ class Runtime:
         if run_worker is None:
             run_worker = settings.in_process_worker
         self.worker = Worker(db, options=self.options.worker) if run_worker else None
+        interval = settings.index_refresh_interval_seconds
+        self.index_refresh = (
+            IndexRefreshScheduler(db, interval, settings.index_refresh_batch) if interval else None
+        )
         self._stop = asyncio.Event()
+        self._refreshing: asyncio.Task[None] | None = None
         self._ticks: asyncio.Task[None] | None = None
         self._working: asyncio.Task[None] | None = None
 
@@ -102,11 +119,17 @@ class Runtime:
 
     async def start(self) -> None:
         self._stop.clear()
+        if self.pop_relay is not None:
+            await self.pop_relay.start(self.pipeline.hub)
         if self.options.run_supervisor:
             await self.supervisor.start()
         self._ticks = asyncio.create_task(
             self.ingestors.run_ticks(self._stop, self.options.tick_seconds), name="tracker-ticks"
         )
+        if self.index_refresh is not None:
+            self._refreshing = asyncio.create_task(
+                self.index_refresh.run(self._stop), name="index-refresh"
+            )
         if self.worker is not None:
             self._working = asyncio.create_task(self.worker.run(), name="outbox-worker")
         log.info("deskline runtime started (%r)", self)
@@ -114,9 +137,12 @@ class Runtime:
     async def stop(self) -> None:
         """Stop adapters, then the tick loop, then the worker (after its current attempt)."""
         await self.supervisor.stop()
+        await self.pbx_leases.aclose()
         self._stop.set()
         if self._ticks is not None:
             await asyncio.gather(self._ticks, return_exceptions=True)
+        if self._refreshing is not None:
+            await asyncio.gather(self._refreshing, return_exceptions=True)
         if self.worker is not None and self._working is not None:
             self.worker.stop()
             try:
@@ -129,4 +155,6 @@ class Runtime:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._working
         await self.helpdesks.aclose()
+        if self.pop_relay is not None:
+            await self.pop_relay.aclose()
         log.info("deskline runtime stopped")

@@ -24,6 +24,7 @@ from deskline.pbx.base import EventSink, PbxAdapter, build_adapter
 from deskline.runtime.connection_status import ConnectionStatus, observed_status
 from deskline.runtime.ingestors import IngestorRegistry
 from deskline.runtime.pbx_config import InvalidConnectionConfig, validate_config
+from deskline.runtime.pbx_leases import LocalLeases, PbxLease, PbxLeases
 from deskline.store.db import Database
 from deskline.store.repositories.pbx_connections import (
     PbxConnectionRepository,
@@ -40,6 +41,8 @@ class SupervisorOptions:
     stable_after_seconds: float = 60.0
     status_poll_seconds: float = 2.0
     stop_timeout_seconds: float = 5.0
+    lease_poll_seconds: float = 2.0
+    """How often a standby process asks again for a connection another process runs."""
 
     def backoff(self, failures: int, *, auth_failed: bool = False) -> float:
         if auth_failed:
@@ -57,7 +60,9 @@ class PbxSupervisor:
         box: SecretBox,
         ingestors: IngestorRegistry,
         options: SupervisorOptions | None = None,
+        leases: PbxLeases | None = None,
     ) -> None:
+        self.leases: PbxLeases = leases or LocalLeases()
         self.db = db
         self.box = box
         self.ingestors = ingestors
@@ -88,7 +93,8 @@ class PbxSupervisor:
                 return
             runner = _ConnectionRunner(self, view)
             self._runners[view.id] = runner
-            await runner.announce(ConnectionStatus.CONNECTING, None)
+            if not self.leases.shared:  # else the lease holder tells (see pbx_leases)
+                await runner.announce(ConnectionStatus.CONNECTING, None)
             runner.start()
 
     async def remove(self, connection_id: int, source: str) -> None:
@@ -111,8 +117,9 @@ class PbxSupervisor:
     async def _halt(self, connection_id: int, final: ConnectionStatus | None = None) -> None:
         runner = self._runners.pop(connection_id, None)
         if runner is not None:
+            held = runner.held_lease
             await runner.stop(self.options.stop_timeout_seconds)
-            if final is not None:
+            if final is not None and held:
                 await self.write_status(connection_id, final, None)
 
     async def write_status(
@@ -137,6 +144,10 @@ class _ConnectionRunner:
         self.adapter: PbxAdapter | None = None
         self._task: asyncio.Task[None] | None = None
         self._last: tuple[ConnectionStatus, str | None] | None = None
+        self._stopping = asyncio.Event()
+        self._lease: PbxLease | None = None
+        self.held_lease = False
+        """This process ran the adapter (held the lease) at some point."""
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._keep_running(), name=f"pbx:{self.view.name}")
@@ -145,11 +156,14 @@ class _ConnectionRunner:
         task, adapter = self._task, self.adapter
         if task is None:
             return
+        # not only the cancel below: Python 3.11's wait_for may swallow it (the runner checks)
+        self._stopping.set()
         if adapter is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(adapter.close(), wait_seconds)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+        await self._drop_lease()
 
     async def announce(self, status: ConnectionStatus, detail: str | None) -> None:
         await self._status(status, detail)
@@ -166,12 +180,15 @@ class _ConnectionRunner:
         options = self.supervisor.options
         view = self.view
         failures = 0
-        while True:
+        while not self._stopping.is_set():
+            if not await self._take_lease():
+                return
             try:
                 validate_config(view.kind, view.full_config())
                 adapter = build_adapter(view.kind, view.full_config())
             except (InvalidConnectionConfig, LookupError, KeyError) as exc:
                 await self._status(ConnectionStatus.INVALID_CONFIG, str(exc))
+                await self._drop_lease()
                 return
             started = time.monotonic()
             auth_failed = False
@@ -189,6 +206,9 @@ class _ConnectionRunner:
                 self.adapter = None
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(adapter.close(), options.stop_timeout_seconds)
+                await self._drop_lease()
+            if self._stopping.is_set():
+                return
             failures = (
                 1 if time.monotonic() - started >= options.stable_after_seconds else failures + 1
             )
@@ -207,11 +227,38 @@ class _ConnectionRunner:
                 if done:
                     running.result()
                     return
+                if self._lease is not None and not await self._lease.alive():
+                    raise ConnectionError("lost the lease of the connection (database gone?)")
                 await self._status(*observed_status(adapter))
         finally:
             if not running.done():
                 running.cancel()
                 await asyncio.gather(running, return_exceptions=True)
+
+    async def _take_lease(self) -> bool:
+        """Wait until this process may run the connection; False when stopping meanwhile."""
+        leases, waited = self.supervisor.leases, False
+        while not self._stopping.is_set():
+            try:
+                self._lease = await leases.acquire(self.view.id)
+            except Exception as exc:  # the database is down: try again later
+                log.warning("PBX connection %s: cannot ask for its lease: %s", self.view.name, exc)
+                self._lease = None
+            if self._lease is not None:
+                self.held_lease = True
+                return True
+            if not waited:
+                waited = True
+                log.info("PBX connection %s runs in another process; standing by", self.view.name)
+            with contextlib.suppress(TimeoutError):
+                poll = self.supervisor.options.lease_poll_seconds
+                await asyncio.wait_for(self._stopping.wait(), poll)
+        return False
+
+    async def _drop_lease(self) -> None:
+        lease, self._lease = self._lease, None
+        if lease is not None:
+            await lease.release()
 
     def _poll_delay(self) -> float:
         # look soon after the start, then at the configured pace

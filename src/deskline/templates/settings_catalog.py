@@ -77,6 +77,7 @@ SCENARIO_SETTINGS: Mapping[ScenarioId, Mapping[str, str]] = {
     ScenarioId.COMMON: {},
     ScenarioId.FOLLOW_UP_REQUESTS: {},
     ScenarioId.SCREEN_POP: {},
+    ScenarioId.INDEX_REFRESH: {},
 }
 
 

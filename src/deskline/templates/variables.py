@@ -97,10 +97,16 @@ BUILTIN_VARIABLES: Mapping[ScenarioId, Mapping[str, str]] = {
         "Communication_Type": _CALL["Communication_Type"],
         "PopTrigger": "what triggered the pop: ringing, answered or ended",
     },
+    ScenarioId.INDEX_REFRESH: {
+        "Cursor": "the position the previous run's Cursor output gave; empty on the first run",
+        "StartTime": "on the first run (no Cursor): export the contacts changed since this "
+        "Unix time in seconds (a number)",
+        "PageSize": "how many contacts one request may return (the refresh batch size)",
+    },
 }
 
 #: Variables whose values are numbers (they may appear unquoted in a JSON body).
-NUMERIC_VARIABLES = frozenset({"StartTimeUnix", "Talk_Duration_Sec"})
+NUMERIC_VARIABLES = frozenset({"StartTimeUnix", "Talk_Duration_Sec", "StartTime", "PageSize"})
 
 #: Scenarios whose requests are alternatives (one contact type each), not a sequence.
 ALTERNATIVE_REQUEST_SCENARIOS = frozenset(

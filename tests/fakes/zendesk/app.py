@@ -12,7 +12,15 @@ from starlette.responses import Response
 
 from tests.fakes.zendesk.errors import ZendeskError, invalid_endpoint
 from tests.fakes.zendesk.front_door import FrontDoor
-from tests.fakes.zendesk.routes import control, oauth, search, tickets, users, voice
+from tests.fakes.zendesk.routes import (
+    control,
+    incremental,
+    oauth,
+    search,
+    tickets,
+    users,
+    voice,
+)
 from tests.fakes.zendesk.routes.common import error_response, json_response
 
 if TYPE_CHECKING:
@@ -36,6 +44,7 @@ def create_app(emulator: ZendeskEmulator) -> Starlette:
         routes=[
             *oauth.routes,
             *users.routes,
+            *incremental.routes,
             *search.routes,
             *tickets.routes,
             *voice.routes,

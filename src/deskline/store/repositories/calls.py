@@ -96,6 +96,21 @@ async def load_calls(session: AsyncSession, source: str, call_ids: Iterable[str]
     return [Call.model_validate(data) for data in (await session.execute(statement)).scalars()]
 
 
+async def lock_undecided(session: AsyncSession, source: str, call_id: str) -> Call | None:
+    """The stored call if its status is already decided (by another process), else None —
+    its row then stays locked until the transaction ends (PostgreSQL), so of several processes
+    deciding the same call only the first one's decision is saved."""
+    statement = select(CallRecord.status, CallRecord.data).where(
+        CallRecord.source == source, CallRecord.pbx_call_id == call_id
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    row = (await session.execute(statement)).first()
+    if row is None or row.status is None:
+        return None
+    return Call.model_validate(row.data)
+
+
 async def in_flight_calls(session: AsyncSession, source: str) -> list[Call]:
     """Calls whose status is not decided yet (ringing, talking, or ended and settling)."""
     statement = (

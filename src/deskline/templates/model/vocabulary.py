@@ -41,6 +41,7 @@ class ScenarioId(StrEnum):
     COMMON = "Common"
     FOLLOW_UP_REQUESTS = "FollowUpRequests"
     SCREEN_POP = "ScreenPop"  # deskline: the helpdesk's own (server-side) screen pop
+    INDEX_REFRESH = "IndexRefresh"  # deskline: incremental export of contacts (F28)
 
 
 class ScenarioType(StrEnum):

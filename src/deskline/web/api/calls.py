@@ -1,4 +1,6 @@
-"""Calls (``/api/calls``): the newest first, filtered, with their events and jobs.
+"""Calls (``/api/calls``): the newest first, filtered, with their events, jobs and helpdesk
+requests (F32: each request's time, scenario, method, masked URL, status, outcome, duration and
+a short response excerpt; each job with every attempt).
 
 Paging: ``limit`` rows per page; the answer's ``next_cursor`` goes in ``cursor`` to get the
 next (older) page, and is null on the last page. The jobs of a call are those whose ordering
@@ -14,12 +16,13 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from deskline.calls.model import Direction
-from deskline.outbox import list_jobs
-from deskline.store.models import CallRecord
+from deskline.outbox import attempts_of, list_jobs
+from deskline.store.models import CallRecord, HelpdeskRequestLog
 from deskline.store.repositories import calls as call_rows
 from deskline.store.repositories import events as event_rows
 from deskline.store.repositories.call_search import CallFilter, search_calls
-from deskline.web.api.jobs import JobOut
+from deskline.store.repositories.request_log import requests_of_call
+from deskline.web.api.jobs import AttemptOut, JobOut
 from deskline.web.auth.guard import require_admin
 from deskline.web.deps import RuntimeDep
 from deskline.web.errors import api_error
@@ -44,9 +47,44 @@ class CallPage(BaseModel):
     next_cursor: int | None
 
 
+class HelpdeskRequestOut(BaseModel):
+    """One request sent to the helpdesk for the call (secrets masked in the URL)."""
+
+    at: datetime
+    scenario: str
+    request: str
+    method: str
+    url: str
+    status: int | None
+    outcome: str
+    duration_ms: int
+    excerpt: str | None
+    job_id: int | None
+
+    @classmethod
+    def of(cls, row: HelpdeskRequestLog) -> HelpdeskRequestOut:
+        return cls(
+            at=row.at,
+            scenario=row.scenario,
+            request=row.request_name,
+            method=row.method,
+            url=row.url,
+            status=row.status_code,
+            outcome=row.outcome,
+            duration_ms=row.duration_ms,
+            excerpt=row.excerpt,
+            job_id=row.job_id,
+        )
+
+
+class CallJobOut(JobOut):
+    attempt_log: list[AttemptOut]
+
+
 class CallDetail(CallOut):
     events: list[dict[str, Any]]
-    jobs: list[JobOut]
+    jobs: list[CallJobOut]
+    helpdesk_requests: list[HelpdeskRequestOut]
 
 
 def call_ordering_key(source: str, call_id: str) -> str:
@@ -106,18 +144,31 @@ async def _record(runtime: RuntimeDep, call_id: int) -> CallRecord:
     return record
 
 
-@router.get("/{call_id}", summary="One call, its stored events and its jobs")
+@router.get("/{call_id}", summary="One call: its events, jobs (with attempts), helpdesk requests")
 async def get_call(call_id: int, runtime: RuntimeDep) -> CallDetail:
     record = await _record(runtime, call_id)
     async with runtime.db.read() as session:
         events = await event_rows.events_of_call(session, record.source, record.pbx_call_id)
         key = call_ordering_key(record.source, record.pbx_call_id)
-        jobs = await list_jobs(session, ordering_key=key, limit=200)
+        jobs = []
+        for job in reversed(await list_jobs(session, ordering_key=key, limit=200)):
+            attempts = [AttemptOut.of(a) for a in await attempts_of(session, job.id)]
+            jobs.append(CallJobOut(**JobOut.of(job).model_dump(), attempt_log=attempts))
+        requests = await requests_of_call(session, record.source, record.pbx_call_id)
     return CallDetail(
         **_out(record).model_dump(),
         events=[event.model_dump(mode="json") for event in events],
-        jobs=[JobOut.of(job) for job in reversed(jobs)],
+        jobs=jobs,
+        helpdesk_requests=[HelpdeskRequestOut.of(row) for row in requests],
     )
+
+
+@router.get("/{call_id}/requests", summary="The helpdesk requests sent for a call, in order")
+async def get_call_requests(call_id: int, runtime: RuntimeDep) -> list[HelpdeskRequestOut]:
+    record = await _record(runtime, call_id)
+    async with runtime.db.read() as session:
+        rows = await requests_of_call(session, record.source, record.pbx_call_id)
+    return [HelpdeskRequestOut.of(row) for row in rows]
 
 
 @router.get("/{call_id}/events", summary="A call's stored PBX events, in arrival order")

@@ -14,6 +14,7 @@ from deskline.outbox import count_by_state
 from deskline.store.repositories.job_stats import oldest_pending_since
 from deskline.store.repositories.pbx_connections import PbxConnectionRepository
 from deskline.store.types import utcnow
+from deskline.web.api.helpdesk_health import HelpdeskHealth, helpdesk_health
 from deskline.web.auth.guard import require_admin
 from deskline.web.deps import RuntimeDep
 
@@ -38,6 +39,10 @@ class Status(BaseModel):
     pbx_connections: list[ConnectionState]
     jobs: dict[str, int]
     oldest_pending_job_age_seconds: float | None
+    helpdesk: HelpdeskHealth | None
+    """The helpdesk connection: active, retrying, needs_reauth, disabled (None: none)."""
+    pops: str
+    """Screen pops: "in-process", or through Redis "shared" (or "degraded" while it is down)."""
 
 
 @public.get("/health", summary="Liveness and database reachability (no authentication)")
@@ -51,12 +56,14 @@ async def health(runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "up"})
 
 
-@router.get("/status", summary="Version, database, PBX connections and the job queue")
+@router.get("/status", summary="Version, database, PBX and helpdesk connections, the job queue")
 async def status(runtime: RuntimeDep) -> Status:
     async with runtime.db.read() as session:
         views = await PbxConnectionRepository(session, runtime.box).list()
         jobs = await count_by_state(session)
         oldest = await oldest_pending_since(session)
+        helpdesk = await helpdesk_health(session, runtime.helpdesks.budgets)
+    relay = runtime.pop_relay
     return Status(
         version=deskline.__version__,
         database=runtime.db.dialect,
@@ -77,4 +84,6 @@ async def status(runtime: RuntimeDep) -> Status:
         oldest_pending_job_age_seconds=(
             None if oldest is None else max(0.0, (utcnow() - oldest).total_seconds())
         ),
+        helpdesk=helpdesk,
+        pops="in-process" if relay is None else ("shared" if relay.ready else "degraded"),
     )

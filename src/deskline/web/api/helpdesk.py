@@ -31,6 +31,7 @@ from deskline.integration.records import ConnectionStatus, read_secrets
 from deskline.integration.service import CALLBACK_PATH, HelpdeskService
 from deskline.integration.settings_model import IntegrationSettings
 from deskline.integration.users import UserDirectory, display_name
+from deskline.pipeline.jobs.common import release_waiting_jobs
 from deskline.runtime.services import Runtime
 from deskline.web.auth.guard import require_admin
 from deskline.web.deps import RuntimeDep
@@ -171,7 +172,17 @@ async def disable(runtime: RuntimeDep) -> HelpdeskOut:
 async def enable(runtime: RuntimeDep) -> HelpdeskOut:
     with refusals():
         await helpdesk_service(runtime).set_enabled(True)
+    await resume_waiting_jobs(runtime)
     return await get_helpdesk(runtime)
+
+
+async def resume_waiting_jobs(runtime: Runtime) -> None:
+    """The helpdesk can be used again: the jobs that waited for it run now, not at their next
+    look (up to ``PipelineOptions.wait_seconds`` later)."""
+    async with runtime.db.transaction() as session:
+        released = await release_waiting_jobs(session)
+    if released and runtime.worker is not None:
+        runtime.worker.wake()
 
 
 @router.post("/helpdesk/disconnect", summary="Disconnect: forget tokens, settings, bindings")
@@ -246,6 +257,8 @@ async def oauth_callback(
     result = await helpdesk_service(runtime).complete_authorization(
         code=code, state=state, error=error, error_description=error_description
     )
+    if result.ok:
+        await resume_waiting_jobs(runtime)
     page = _PAGE.format(title=html.escape(result.title), message=html.escape(result.message))
     headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     return HTMLResponse(page, 200 if result.ok else 400, headers=headers)
