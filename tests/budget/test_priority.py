@@ -27,6 +27,13 @@ from deskline.budget import (
         ("contacts.index.refresh", Priority.BACKGROUND),
         ("helpdesk.users.sync", Priority.BACKGROUND),
         ("something.else", Priority.JOURNAL),
+        # the pipeline's own kinds (words joined by underscores)
+        ("helpdesk.create_ticket", Priority.TICKET),
+        ("helpdesk.create_contact", Priority.TICKET),
+        ("helpdesk.call_journal", Priority.JOURNAL),
+        ("helpdesk.screen_pop", Priority.SCREEN_POP),
+        ("helpdesk.index_refresh", Priority.BACKGROUND),
+        ("recording.prepare", Priority.JOURNAL),
     ],
 )
 def test_job_kinds_map_to_priorities(kind: str, priority: Priority) -> None:

@@ -57,8 +57,11 @@ _max_wait: ContextVar[float | None] = ContextVar("deskline_budget_max_wait", def
 
 def priority_for_job_kind(kind: str) -> Priority:
     """The priority of the requests of an outbox job of ``kind`` (see the table above):
-    the words of the kind, split on ``.``, ``-`` and ``:``, are matched in table order."""
-    words = set(kind.lower().replace("-", ".").replace(":", ".").split("."))
+    the parts of the kind, split on ``.``, ``-`` and ``:``, and their ``_``-separated words
+    (``helpdesk.create_ticket`` → ``create_ticket``, ``create``, ``ticket``) are matched in
+    table order."""
+    parts = kind.lower().replace("-", ".").replace(":", ".").split(".")
+    words = set(parts).union(*(part.split("_") for part in parts))
     for keys, priority in _KIND_WORDS:
         if words.intersection(keys):
             return priority

@@ -95,7 +95,9 @@ def test_path_query_selects_the_matching_record_only(value: str, decoy: str) -> 
 @PROPERTY
 @given(value=HOSTILE)
 def test_path_key_selects_exactly_that_key(value: str) -> None:
-    document = {"data": {value: "hit", "a": {"b": "structure"}, "x": "miss"}, "id": "root"}
+    decoys = {"a": {"b": "structure"}, "x": "miss"}
+    document = {"data": {**{k: v for k, v in decoys.items() if k != value}, value: "hit"}}
+    document["id"] = "root"
     path = render("data.{{.Key}}", RenderMode.PATH, Key=value)
     try:
         assert extract(path, document) == "hit"
