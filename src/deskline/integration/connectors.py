@@ -131,6 +131,7 @@ class ConnectorProvider:
         self.options = options or ProviderOptions()
         self.budgets = budgets
         self._entries: dict[int, _Entry] = {}
+        self._snapshots: dict[int, tuple[tuple[object, ...], ActiveHelpdesk]] = {}
         self._retired: list[tuple[float, Connector]] = []
         self._lock = asyncio.Lock()
 
@@ -166,10 +167,17 @@ class ConnectorProvider:
         return helpdesk if helpdesk is not None and helpdesk.enabled else None
 
     async def snapshot(self, session: AsyncSession, row: HelpdeskConnection) -> ActiveHelpdesk:
-        secrets = read_secrets(self.box, row)
+        """The row as an :class:`ActiveHelpdesk`; kept while the row and its template are
+        unchanged (every call event asks, and decrypting + validating each time was a large
+        part of the ring-to-pop time)."""
         loaded = await load_template(session, row.template_key)
+        version = (row.updated_at, row.status, row.enabled, row.secrets, loaded.version)
+        cached = self._snapshots.get(row.id)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        secrets = read_secrets(self.box, row)
         values = {**{k: str(v) for k, v in row.fields.items()}, **secrets.fields}
-        return ActiveHelpdesk(
+        helpdesk = ActiveHelpdesk(
             connection_id=row.id,
             name=row.name,
             template_key=row.template_key,
@@ -182,6 +190,8 @@ class ConnectorProvider:
             tokens_obtained_at=secrets.tokens.obtained_at if secrets.tokens else None,
             provider=self,
         )
+        self._snapshots[row.id] = (version, helpdesk)
+        return helpdesk
 
     # --- connectors --------------------------------------------------------------------------
 

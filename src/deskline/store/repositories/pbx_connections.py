@@ -105,6 +105,15 @@ class PbxConnectionRepository:
         row = await self._session.get(PbxConnection, connection_id)
         return None if row is None else self._view(row)
 
+    async def version_by_name(self, name: str) -> tuple[int, datetime] | None:
+        """The id and ``updated_at`` of a connection, without decrypting anything: enough
+        to tell whether a cached view of it is still current."""
+        statement = select(PbxConnection.id, PbxConnection.updated_at).where(
+            PbxConnection.name == name
+        )
+        found = (await self._session.execute(statement)).one_or_none()
+        return None if found is None else (found.id, found.updated_at)
+
     async def by_name(self, name: str) -> PbxConnectionView | None:
         row = await self._row_by_name(name)
         return None if row is None else self._view(row)
