@@ -21,7 +21,10 @@ SECRET_KEY = "deskline-secret-key-0123456789abcdef"
 def restore_root() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    quiet = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
     yield
+    for name, quiet_level in quiet.items():  # configure_logging quiets these: undo it
+        logging.getLogger(name).setLevel(quiet_level)
     for handler in list(root.handlers):
         if handler not in handlers:
             root.removeHandler(handler)
