@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -217,3 +218,46 @@ async def test_tick_retries_a_call_it_could_not_save(db: Database) -> None:
 async def test_an_empty_batch_is_accepted(db: Database) -> None:
     await EventIngestor(db, CallTracker(), "pbx1")([])
     assert await _count(db, PbxEvent) == 0
+
+
+async def test_concurrent_batches_are_stored_together_and_all_acknowledged(db: Database) -> None:
+    """Group commit: batches that wait for their turn are stored in one transaction."""
+    transactions = 0
+    real = db.transaction
+
+    def counting() -> object:
+        nonlocal transactions
+        transactions += 1
+        return real()
+
+    db.transaction = counting  # type: ignore[method-assign]
+    try:
+        ingest = EventIngestor(db, CallTracker(), "pbx1")
+        batches = [ringing(f"g{n}") for n in range(30)]
+        await asyncio.gather(*(ingest(batch) for batch in batches))
+    finally:
+        db.transaction = real  # type: ignore[method-assign]
+    assert await _count(db, PbxEvent) == 60
+    assert await _count(db, CallRecord) == 30
+    assert transactions < 30  # all but the first waited and went in together
+
+
+async def test_a_bad_batch_in_a_group_fails_only_its_sender(db: Database) -> None:
+    async def pipeline(session: AsyncSession, update: TrackerUpdate) -> None:
+        if update.call.call_id == "bad":
+            raise RuntimeError("pipeline bug")
+
+    ingest = EventIngestor(db, CallTracker(), "pbx1", pipeline)
+    results = await asyncio.gather(
+        ingest(ringing("ok1")),
+        ingest(ringing("bad")),
+        ingest(ringing("ok2")),
+        return_exceptions=True,
+    )
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], RuntimeError)
+    async with db.read() as session:
+        assert await get_call(session, "pbx1", "bad") is None
+    assert (await _stored_call(db, "ok1")).phase == CallPhase.RINGING
+    assert (await _stored_call(db, "ok2")).phase == CallPhase.RINGING
+    assert await _count(db, PbxEvent) == 4

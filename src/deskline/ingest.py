@@ -28,12 +28,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.calls.events import CallEvent
 from deskline.calls.tracker import CallTracker, TrackerUpdate
+from deskline.errors import StorageError
 from deskline.observability.context import bind_call_id
 from deskline.observability.metrics import PBX_EVENTS
 from deskline.store.db import Database
@@ -64,34 +66,76 @@ class EventIngestor:
         self.source = source
         self.listener = listener
         self._turn = asyncio.Lock()  # one batch at a time: the tracker is shared state
+        self._queue: list[_Pending] = []
         self._unsaved: dict[str, tuple[TrackerUpdate, int]] = {}
 
     def __repr__(self) -> str:
         return f"EventIngestor(source={self.source!r})"
 
     async def __call__(self, events: Sequence[CallEvent]) -> None:
-        """Store a batch and apply what is new; returns once it is committed."""
+        """Store a batch and apply what is new; returns once it is committed.
+
+        Group commit: batches that arrive while another is being stored wait for their turn
+        and are then stored together, in one transaction (under load, many small webhook
+        requests cost one commit instead of one each). If a group fails, its batches are
+        stored again one by one, so one bad batch fails only its own sender.
+        """
         if not events:
             return
+        pending = _Pending(list(events), asyncio.get_running_loop().create_future())
+        self._queue.append(pending)
         async with self._turn:
-            checkpoint: dict[str, object] | None = None
-            try:
-                async with self.db.transaction() as session:
-                    new = await event_rows.insert_new_events(session, self.source, events)
-                    if not new:
-                        return
-                    call_ids = list(dict.fromkeys(event.call_id for event in new))
-                    await self._load_unknown_calls(session, call_ids)
-                    checkpoint = self.tracker.checkpoint(call_ids)
-                    updates = [update for event in new if (update := self._apply(event))]
-                    await self._save(session, [update for update in updates if update.changed])
-            except BaseException:
-                if checkpoint is not None:
-                    self.tracker.rollback(checkpoint)
-                _discard(self.listener)
-                raise
-            self._count(new)
-            await _after_commit(self.listener)
+            if not pending.done.done():
+                group, self._queue = self._queue, []
+                await self._store_group(group)
+        await pending.done
+
+    async def _store_group(self, group: list[_Pending]) -> None:
+        try:
+            if len(group) > 1:
+                try:
+                    await self._commit([event for item in group for event in item.events])
+                except Exception:
+                    log.warning(
+                        "%s: a group of %d batches failed; storing them one by one",
+                        self,
+                        len(group),
+                    )
+                else:
+                    for item in group:
+                        item.done.set_result(None)
+                    return
+            for item in group:
+                try:
+                    await self._commit(item.events)
+                except Exception as exc:
+                    item.done.set_exception(exc)
+                else:
+                    item.done.set_result(None)
+        finally:
+            for item in group:  # cancelled half-way: the senders must try again
+                if not item.done.done():
+                    item.done.set_exception(StorageError("storing the events was interrupted"))
+
+    async def _commit(self, events: Sequence[CallEvent]) -> None:
+        checkpoint: dict[str, object] | None = None
+        try:
+            async with self.db.transaction() as session:
+                new = await event_rows.insert_new_events(session, self.source, events)
+                if not new:
+                    return
+                call_ids = list(dict.fromkeys(event.call_id for event in new))
+                await self._load_unknown_calls(session, call_ids)
+                checkpoint = self.tracker.checkpoint(call_ids)
+                updates = [update for event in new if (update := self._apply(event))]
+                await self._save(session, [update for update in updates if update.changed])
+        except BaseException:
+            if checkpoint is not None:
+                self.tracker.rollback(checkpoint)
+            _discard(self.listener)
+            raise
+        self._count(new)
+        await _after_commit(self.listener)
 
     def _count(self, events: Sequence[CallEvent]) -> None:
         for event in events:
@@ -171,6 +215,14 @@ class EventIngestor:
                 log.exception("%s: tick failed", self)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop_event.wait(), interval_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A batch waiting for its turn, and its sender's future."""
+
+    events: list[CallEvent]
+    done: asyncio.Future[None]
 
 
 async def _after_commit(listener: CallListener | None) -> None:
