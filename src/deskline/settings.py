@@ -12,11 +12,12 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from deskline.config_types import RegionCode, TimeZoneName
 from deskline.errors import ConfigurationError
 
 
@@ -51,8 +52,10 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = Field(
         default=None, description="Password of the first admin; printed once when generated."
     )
-    default_country: str = Field(default="US", description="Region for numbers without a +.")
-    pbx_timezone: str = Field(default="UTC", description="Time zone of the PBX's local times.")
+    default_country: RegionCode = Field(default="US", description="Region for numbers without a +.")
+    pbx_timezone: TimeZoneName = Field(
+        default="UTC", description="Time zone of the PBX's local times."
+    )
     in_process_worker: bool = Field(default=True, description="Run the outbox worker in serve.")
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = Field(
@@ -83,23 +86,6 @@ class Settings(BaseSettings):
         ge=1,
         description="Processes sharing a budget; each uses 1/N of it while Redis is down.",
     )
-
-    @field_validator("default_country")
-    @classmethod
-    def _upper_country(cls, value: str) -> str:
-        value = value.strip().upper()
-        if len(value) != 2 or not value.isalpha():
-            raise ValueError("default_country must be a two-letter region code such as US or DE")
-        return value
-
-    @field_validator("pbx_timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

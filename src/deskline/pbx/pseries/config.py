@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from deskline.config_types import RegionCode, TimeZoneName
 
 DEFAULT_TOPICS: tuple[int, ...] = (30011, 30012, 30013, 30014, 30015, 30016)
 """Call state, CDR, transfer, forward, failed call, incoming call invitation."""
@@ -46,8 +48,10 @@ class PSeriesConfig(BaseModel):
         default=300.0, ge=0, description="Refresh the access token this long before it expires."
     )
     request_timeout_seconds: float = Field(default=10.0, gt=0)
-    default_country: str = Field(default="US", description="Region for numbers without a +.")
-    timezone: str = Field(default="UTC", description="The PBX's time zone (CDR times are local).")
+    default_country: RegionCode = Field(default="US", description="Region for numbers without a +.")
+    timezone: TimeZoneName = Field(
+        default="UTC", description="The PBX's time zone (CDR times are local)."
+    )
     webhook_token: SecretStr | None = Field(
         default=None,
         description="Webhook transport: the secret the PBX's webhook URL carries "
@@ -61,23 +65,6 @@ class PSeriesConfig(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError("base_url must start with http:// or https://")
         return value.removesuffix("/openapi/v1.0")
-
-    @field_validator("default_country")
-    @classmethod
-    def _region(cls, value: str) -> str:
-        value = value.strip().upper()
-        if len(value) != 2 or not value.isalpha():
-            raise ValueError("default_country must be a two-letter region code such as US")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> PSeriesConfig:

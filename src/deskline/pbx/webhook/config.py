@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from deskline.config_types import RegionCode
 
 MAX_BODY_BYTES = 1_000_000
 
@@ -24,15 +26,7 @@ class WebhookConfig(BaseModel):
         default=300, ge=1, description="How old (or early) a signed request may be."
     )
     max_body_bytes: int = Field(default=MAX_BODY_BYTES, ge=1024, le=20_000_000)
-    default_country: str = Field(default="US", description="Region for numbers without a +.")
-
-    @field_validator("default_country")
-    @classmethod
-    def _region(cls, value: str) -> str:
-        value = value.strip().upper()
-        if len(value) != 2 or not value.isalpha():
-            raise ValueError("default_country must be a two-letter region code such as US")
-        return value
+    default_country: RegionCode = Field(default="US", description="Region for numbers without a +.")
 
     @model_validator(mode="after")
     def _some_auth(self) -> WebhookConfig:
