@@ -348,7 +348,7 @@ class HelpdeskContactNumber(Base):
     """One phone number of an indexed contact, by E.164 form and by its last digits (F27)."""
 
     __tablename__ = "helpdesk_contact_numbers"
-    __table_args__ = (Index(None, "e164"), Index(None, "tail"))
+    __table_args__ = (Index(None, "e164"), Index(None, "tail"), Index(None, "raw"))
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     contact_id: Mapped[int] = mapped_column(

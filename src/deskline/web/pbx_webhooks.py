@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from deskline.calls.events import CallEvent
 from deskline.errors import EventPayloadError, StorageError
@@ -57,8 +58,19 @@ class _Reject(Exception):
         self.status, self.detail, self.headers = status, detail, headers
 
 
+_STORAGE_DOWN = (StorageError, SQLAlchemyError, OSError)
+"""How an unreachable database shows (asyncpg raises a bare OSError while connecting)."""
+
+
+def _storage_down() -> _Reject:
+    return _Reject(503, "events could not be stored; retry later", {"Retry-After": "5"})
+
+
 async def _target(resolve: Resolver, connection: str, kinds: frozenset[str]) -> WebhookTarget:
-    target = await resolve(connection)
+    try:
+        target = await resolve(connection)
+    except _STORAGE_DOWN:
+        raise _storage_down() from None
     if target is None or target.kind not in kinds:
         raise _Reject(404, f"no PBX webhook connection named {connection[:100]!r}")
     if not target.enabled:
@@ -91,10 +103,8 @@ async def _store(target: WebhookTarget, groups: list[list[CallEvent]]) -> dict[s
     events = [event for group in groups for event in group]
     try:
         new = await target.sink(events) if events else []
-    except StorageError:
-        raise _Reject(
-            503, "events could not be stored; retry later", {"Retry-After": "5"}
-        ) from None
+    except _STORAGE_DOWN:
+        raise _storage_down() from None
     answer = {"accepted": len(groups)}
     if new is not None:
         new_keys = {event.key for event in new}

@@ -9,9 +9,11 @@ so the order of jobs never matters:
 4. if still unknown and creation applies: CreateNewContact, ``Automatic New Contact <number>``.
 
 Creating is guarded against duplicates: one creation per number at a time in this process,
-the index is read again right before creating, and the created contact is indexed and
-remembered for the call in its own transaction the moment the helpdesk answers — so a second
-call from the same number, even while the helpdesk's search still lags, finds it locally.
+the index is read again right before creating (and, on a job's later attempt, the helpdesk is
+asked again: the attempt before may have died between creating and recording), and the
+created contact is indexed and remembered for the call in its own transaction the moment the
+helpdesk answers — so a second call from the same number, even while the helpdesk's search
+still lags, finds it locally.
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ async def resolve_contact(job: CallJob, *, create: bool) -> IndexedContact | Non
             return await _remember(job, found, "helpdesk")
     if not create:
         return None
-    return await _create(job, number)
+    # an earlier attempt of this job may have created the contact and died before recording it
+    return await _create(job, number, ask_first=asked and job.job.attempt > 1)
 
 
 async def _asked_helpdesk(job: CallJob) -> bool:
@@ -106,13 +109,17 @@ async def _ask_helpdesk(job: CallJob, number: str) -> IndexedContact | None:
     return chosen
 
 
-async def _create(job: CallJob, number: str) -> IndexedContact | None:
+async def _create(job: CallJob, number: str, *, ask_first: bool = False) -> IndexedContact | None:
     pipeline, connection_id = job.pipeline, job.helpdesk.connection_id
     key = pipeline.normaliser.normalise(number).value or number
     async with _creating[f"{connection_id}:{key}"]:
         local = await _local(job, number)
         if local is not None:  # created meanwhile by another call's job
             return await _remember(job, local, "index")
+        if ask_first:
+            found = await _ask_helpdesk(job, number)
+            if found is not None:
+                return await _remember(job, found, "helpdesk")
         e164 = pipeline.normaliser.normalise(number).e164 or number
         connector = await job.connector()
         async with job.requests():
