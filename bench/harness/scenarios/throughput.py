@@ -1,0 +1,66 @@
+"""``calls_per_second`` (SQLite, one ``serve`` with its in-process worker) and
+``calls_per_second_postgres`` (PostgreSQL, one ``serve`` + two ``deskline worker``), every
+feature on: ring-time lookup, contact creation for new callers, after-call ticket with the call
+journal, screen pops to connected agents, recording links."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from bench.harness.calls import plan_calls
+from bench.harness.installation import EXTENSIONS, Installation, Topology
+from bench.harness.load import LoadRun, run_load, seed_returning
+from bench.harness.scenarios.sizes import Sizes
+from bench.harness.services import FreshDatabase, PrivateRedis
+
+ALL_FEATURES: dict[str, Any] = {"play_recording": True}
+"""On top of the e2e base settings: automatic contact creation, after-call tickets, the call
+journal and ring-time pops are on there already."""
+
+
+def throughput_run(desk: Installation, sizes: Sizes, calls: int) -> LoadRun:
+    desk.put_settings(**ALL_FEATURES)
+    desk.zendesk.configure(validate_responses=False)  # the helpdesk's own cost, not deskline's
+    planned = plan_calls(calls, EXTENSIONS)
+    asyncio.run(seed_returning(desk, planned))
+    return asyncio.run(
+        run_load(desk, planned, concurrency=sizes.concurrency, drain_seconds=sizes.drain_seconds)
+    )
+
+
+def _figures(run: LoadRun) -> dict[str, Any]:
+    cpu = run.serve_cpu_seconds + run.workers_cpu_seconds
+    return {
+        **run.summary(),
+        "calls_per_second": _rounded(run.calls_per_second),
+        "deskline_cpu_ms_per_call": round(cpu * 1000 / max(1, len(run.calls)), 1),
+        "emulator_cpu_ms_per_call": round(
+            run.emulator_cpu_seconds * 1000 / max(1, len(run.calls)), 1
+        ),
+        "requests_per_call": round(run.requests_per_call, 2),
+    }
+
+
+def sqlite_single(workdir: Path, sizes: Sizes) -> dict[str, Any]:
+    with Installation.start(workdir / "cps-sqlite", Topology()) as desk:
+        run = throughput_run(desk, sizes, sizes.throughput_calls)
+    return {"calls_per_second": _rounded(run.calls_per_second), "detail": _figures(run)}
+
+
+def postgres_two_workers(workdir: Path, sizes: Sizes) -> dict[str, Any]:
+    database = FreshDatabase()
+    redis = PrivateRedis(workdir)
+    try:
+        topology = Topology(database_url=database.url, redis_url=redis.url, workers=2)
+        with Installation.start(workdir / "cps-postgres", topology) as desk:
+            run = throughput_run(desk, sizes, sizes.throughput_calls_postgres)
+    finally:
+        redis.close()
+        database.drop()
+    return {"calls_per_second_postgres": _rounded(run.calls_per_second), "detail": _figures(run)}
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
