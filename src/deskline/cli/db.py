@@ -6,52 +6,15 @@ directory); ``--url`` overrides it.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
-from deskline.errors import DesklineError
-from deskline.settings import load_settings
+from deskline.cli.database import UrlOption, run_on_database
 from deskline.store import migrate
 from deskline.store.db import Database
 
 app = typer.Typer(no_args_is_help=True)
-
-T = TypeVar("T")
-
-UrlOption = Annotated[
-    str | None,
-    typer.Option("--url", help="Database URL (default: from the settings).", show_default=False),
-]
-
-
-def _run(url: str | None, action: Callable[[Database], Awaitable[T]]) -> T:
-    try:
-        db_url = url or load_settings().effective_database_url
-    except DesklineError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
-    db_name = make_url(db_url).render_as_string(hide_password=True)
-
-    async def main() -> T:
-        db = Database(db_url)
-        try:
-            return await action(db)
-        finally:
-            await db.dispose()
-
-    try:
-        return asyncio.run(main())
-    except DesklineError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
-    except (OSError, SQLAlchemyError) as exc:
-        typer.echo(f"error: cannot reach the database {db_name}: {exc}", err=True)
-        raise typer.Exit(1) from exc
 
 
 @app.command()
@@ -60,7 +23,7 @@ def upgrade(
     url: UrlOption = None,
 ) -> None:
     """Apply the migrations up to REVISION (default: the latest)."""
-    current = _run(url, lambda db: _upgrade_and_report(db, revision))
+    current = run_on_database(url, lambda db: _upgrade_and_report(db, revision))
     typer.echo(f"database at revision {current}")
 
 
@@ -75,7 +38,7 @@ def downgrade(
     url: UrlOption = None,
 ) -> None:
     """Undo the migrations after REVISION."""
-    current = _run(url, lambda db: _downgrade_and_report(db, revision))
+    current = run_on_database(url, lambda db: _downgrade_and_report(db, revision))
     typer.echo(f"database at revision {current or 'base (empty)'}")
 
 
@@ -87,7 +50,7 @@ async def _downgrade_and_report(db: Database, revision: str) -> str | None:
 @app.command()
 def current(url: UrlOption = None) -> None:
     """Show the database's revision and whether it is the latest."""
-    revision = _run(url, migrate.current_revision)
+    revision = run_on_database(url, migrate.current_revision)
     head = migrate.head_revision()
     if revision is None:
         typer.echo(f"database not migrated (latest: {head}); run `deskline db upgrade`")

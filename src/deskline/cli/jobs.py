@@ -7,19 +7,15 @@ retried job is picked up by the next worker poll.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
-from deskline.errors import DesklineError
+from deskline.cli.database import UrlOption, run_on_database
 from deskline.outbox import JobState, attempts_of, get_job, list_jobs, retry_job
-from deskline.settings import load_settings
 from deskline.store.db import Database
 from deskline.store.models import Job, JobAttempt
 
@@ -27,34 +23,12 @@ app = typer.Typer(no_args_is_help=True)
 
 T = TypeVar("T")
 
-UrlOption = Annotated[
-    str | None,
-    typer.Option("--url", help="Database URL (default: from the settings).", show_default=False),
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 _ERROR_WIDTH = 70
 
 
-def _on_database(url: str | None, action: Callable[[Database], Awaitable[T]]) -> T:
-    try:
-        db_url = url or load_settings().effective_database_url
-    except DesklineError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
-
-    async def main() -> T:
-        db = Database(db_url)
-        try:
-            return await action(db)
-        finally:
-            await db.dispose()
-
-    try:
-        return asyncio.run(main())
-    except (OSError, SQLAlchemyError, DesklineError) as exc:
-        where = make_url(db_url).render_as_string(hide_password=True)
-        typer.echo(f"error: cannot read the jobs in {where}: {exc}", err=True)
-        raise typer.Exit(1) from exc
+def _jobs_db(url: str | None, action: Callable[[Database], Awaitable[T]]) -> T:
+    return run_on_database(url, action, "cannot read the jobs in {where}")
 
 
 def _job_json(job: Job) -> dict[str, Any]:
@@ -108,7 +82,7 @@ def list_command(
         async with db.read() as session:
             return await list_jobs(session, state=state, kind=kind, limit=limit)
 
-    jobs = _on_database(url, read)
+    jobs = _jobs_db(url, read)
     if as_json:
         typer.echo(json.dumps([_job_json(job) for job in jobs], indent=2))
         return
@@ -136,7 +110,7 @@ def show(
             job = await get_job(session, job_id)
             return job, (await attempts_of(session, job_id)) if job else []
 
-    job, attempts = _on_database(url, read)
+    job, attempts = _jobs_db(url, read)
     if job is None:
         typer.echo(f"error: no job {job_id}", err=True)
         raise typer.Exit(1)
@@ -175,7 +149,7 @@ def retry(
             return str(exc)
         return None
 
-    refused = _on_database(url, requeue)
+    refused = _jobs_db(url, requeue)
     if refused is not None:
         typer.echo(f"error: {refused}", err=True)
         raise typer.Exit(1)
