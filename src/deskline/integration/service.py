@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from deskline.connector import Connector
 from deskline.errors import ConfigurationError, HelpdeskError
 from deskline.integration.callback import AuthorizationResult, OAuthCallback
@@ -156,18 +158,29 @@ class HelpdeskService:
                 await remove_connection(session, row)
                 row = None
             if row is None:
-                row = HelpdeskConnection(
-                    template_key=loaded.key,
-                    name=loaded.template.name or loaded.key,
-                    status=ConnectionStatus.AUTHORIZING.value,
-                    enabled=True,
-                    fields=plain,
-                    settings={},
-                )
-                write_secrets(self.box, row, ConnectionSecrets(fields=secret))
-                session.add(row)
-                await session.flush()
+                row = await self._new_row(session, loaded, plain, secret)
             return row.id
+
+    async def _new_row(
+        self,
+        session: AsyncSession,
+        loaded: LoadedTemplate,
+        plain: dict[str, str],
+        secret: dict[str, str],
+    ) -> HelpdeskConnection:
+        """A connection row waiting for its authorization (or its test request)."""
+        row = HelpdeskConnection(
+            template_key=loaded.key,
+            name=loaded.template.name or loaded.key,
+            status=ConnectionStatus.AUTHORIZING.value,
+            enabled=True,
+            fields=plain,
+            settings={},
+        )
+        write_secrets(self.box, row, ConnectionSecrets(fields=secret))
+        session.add(row)
+        await session.flush()
+        return row
 
     async def _connect_at_once(
         self, loaded: LoadedTemplate, plain: dict[str, str], secret: dict[str, str]
@@ -176,17 +189,7 @@ class HelpdeskService:
             row = await current_connection(session, for_update=True)
             self._refuse_second_helpdesk(row, loaded.key)
             if row is None:
-                row = HelpdeskConnection(
-                    template_key=loaded.key,
-                    name=loaded.template.name or loaded.key,
-                    status=ConnectionStatus.AUTHORIZING.value,
-                    enabled=True,
-                    fields=plain,
-                    settings={},
-                )
-                write_secrets(self.box, row, ConnectionSecrets(fields=secret))
-                session.add(row)
-                await session.flush()
+                row = await self._new_row(session, loaded, plain, secret)
             connection_id = row.id
         connector, _ = self.provider.build(loaded.template, {**plain, **secret}, connection_id)
         try:
