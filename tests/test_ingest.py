@@ -225,10 +225,10 @@ async def test_concurrent_batches_are_stored_together_and_all_acknowledged(db: D
     transactions = 0
     real = db.transaction
 
-    def counting() -> object:
+    def counting(**options: bool) -> object:
         nonlocal transactions
         transactions += 1
-        return real()
+        return real(**options)
 
     db.transaction = counting  # type: ignore[method-assign]
     try:

@@ -120,7 +120,7 @@ class EventIngestor:
     async def _commit(self, events: Sequence[CallEvent]) -> None:
         checkpoint: dict[str, object] | None = None
         try:
-            async with self.db.transaction() as session:
+            async with self.db.transaction(urgent=True) as session:
                 new = await event_rows.insert_new_events(session, self.source, events)
                 if not new:
                     return

@@ -57,6 +57,21 @@ class Settings(BaseSettings):
         default="UTC", description="Time zone of the PBX's local times."
     )
     in_process_worker: bool = Field(default=True, description="Run the outbox worker in serve.")
+    worker_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="Jobs one worker (in serve or deskline worker) runs at the same time.",
+    )
+    read_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description=(
+            "Longest a process keeps the helpdesk connection, bindings and index matches it read "
+            "without seeing another process's change to them (its own are seen at once); 0: off."
+        ),
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = Field(
         default="json", description="Log lines as JSON objects or as key=value text."

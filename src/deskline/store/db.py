@@ -13,7 +13,6 @@ SQLite runs in WAL mode with foreign keys on, so readers never block the writer.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
@@ -32,6 +31,8 @@ from sqlalchemy.ext.asyncio import (
 
 from deskline.errors import ConfigurationError, StorageError
 from deskline.settings import Settings
+from deskline.store.changes import K, ReadCache, TableChanges, V
+from deskline.store.writer_lock import WriterLock
 
 _BEGIN_OPTION = "deskline_sqlite_begin"
 
@@ -46,6 +47,7 @@ class Database:
         busy_timeout_ms: int = 15_000,
         pool_size: int = 5,
         echo: bool = False,
+        read_cache_seconds: float = 1.0,
     ) -> None:
         parsed = make_url(url)
         self.url = url
@@ -63,7 +65,11 @@ class Database:
         else:
             kwargs["pool_size"] = pool_size
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        self._write_lock = asyncio.Lock()
+        self.changes = TableChanges()
+        """What this process wrote: lets hot reads be cached (:mod:`deskline.store.changes`)."""
+        self.changes.attach(self.engine)
+        self.read_cache_seconds = read_cache_seconds
+        self._write_lock = WriterLock()
         if self._dialect == "sqlite":
             _configure_sqlite(self.engine, busy_timeout_ms)
             self._write_engine = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
@@ -74,10 +80,17 @@ class Database:
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> Database:
+        kwargs.setdefault("read_cache_seconds", settings.read_cache_seconds)
         return cls(settings.effective_database_url, **kwargs)
 
     def __repr__(self) -> str:
         return f"Database({make_url(self.url).render_as_string(hide_password=True)!r})"
+
+    def read_cache(self, tables: set[str], *, max_entries: int = 1024) -> ReadCache[K, V]:
+        """A cache of values read from ``tables`` (see :mod:`deskline.store.changes`)."""
+        return ReadCache(
+            self.changes, tables, ttl_seconds=self.read_cache_seconds, max_entries=max_entries
+        )
 
     @property
     def dialect(self) -> str:
@@ -85,9 +98,11 @@ class Database:
         return self._dialect
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session in a write transaction, committed when the block ends without error."""
-        async with self._writer_turn(), self._write_session() as session:
+    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session in a write transaction, committed when the block ends without error.
+
+        ``urgent``: on SQLite, go before this process's other waiting writers (ring events)."""
+        async with self._writer_turn(urgent), self._write_session() as session:
             yield session
 
     @asynccontextmanager
@@ -96,9 +111,9 @@ class Database:
         async with self._writer_turn(), self._write_engine.begin() as connection:
             yield connection
 
-    def _writer_turn(self) -> AbstractAsyncContextManager[Any]:
+    def _writer_turn(self, urgent: bool = False) -> AbstractAsyncContextManager[Any]:
         """SQLite has one writer: this process's write transactions take turns."""
-        return self._write_lock if self._dialect == "sqlite" else nullcontext()
+        return self._write_lock.turn(urgent=urgent) if self._dialect == "sqlite" else nullcontext()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
