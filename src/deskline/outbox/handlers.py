@@ -29,11 +29,18 @@ class JobContext:
     db: Database
     worker_id: str
     deferred_writes: list[DeferredWrite] = field(default_factory=list)
+    attempt_writes: list[DeferredWrite] = field(default_factory=list)
 
     def on_success(self, write: DeferredWrite) -> None:
         """Run ``write(session)`` in the transaction that records the job's success, so the
         job's own database changes and its completion commit together (or not at all)."""
         self.deferred_writes.append(write)
+
+    def with_attempt(self, write: DeferredWrite) -> None:
+        """Run ``write(session)`` in the transaction that records this attempt, whatever its
+        outcome (what the attempt did, e.g. its helpdesk requests; lost with the attempt when
+        the worker dies or loses the lease)."""
+        self.attempt_writes.append(write)
 
 
 JobHandler = Callable[[ClaimedJob, JobContext], Awaitable[str | None]]

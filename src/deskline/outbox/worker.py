@@ -19,12 +19,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import random
 import socket
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.budget import budget_wait_of, priority_for_job_kind, request_priority
 from deskline.errors import JobError, PermanentJobError
@@ -49,11 +53,16 @@ class WorkerOptions:
     poll_seconds: float = 1.0
     lease_seconds: float = 60.0
     concurrency: int = 1
+    """Jobs run at the same time (``DESKLINE_WORKER_CONCURRENCY`` for serve and worker)."""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def __post_init__(self) -> None:
         if self.lease_seconds <= 0 or self.poll_seconds <= 0 or self.concurrency < 1:
             raise ValueError("poll_seconds and lease_seconds must be > 0, concurrency >= 1")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WorkerOptions:
+        return cls(concurrency=settings.worker_concurrency)
 
 
 def default_worker_id() -> str:
@@ -98,13 +107,13 @@ class Worker:
         self._wake.set()
 
     async def run(self, stop_event: asyncio.Event | None = None) -> None:
-        """Work until :meth:`stop` is called or ``stop_event`` is set."""
+        """Work until :meth:`stop` is called or ``stop_event`` is set, then finish the jobs
+        in hand. Up to ``concurrency`` jobs run at once (never two of one ordering key)."""
         watcher = None
         if stop_event is not None:
             watcher = asyncio.create_task(self._stop_on(stop_event))
         try:
-            loops = [self._loop() for _ in range(self.options.concurrency)]
-            await asyncio.gather(*loops)
+            await self._loop()
         finally:
             if watcher is not None:
                 watcher.cancel()
@@ -116,14 +125,48 @@ class Worker:
         self.stop()
 
     async def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                worked = await self.run_once()
-            except Exception:  # the database is down: keep the worker alive, try later
-                log.exception("outbox worker %s: cannot claim jobs", self.worker_id)
-                worked = False
-            if not worked:
-                await self._idle()
+        """Claim as many due jobs as there are free slots (one transaction), run each in its
+        own task; look again when one finishes (its call's next job may be due), when woken
+        (a job was enqueued) or every ``poll_seconds``."""
+        running: set[asyncio.Task[None]] = set()
+        recovered_at = -math.inf
+        try:
+            while not self._stop.is_set():
+                free = self.options.concurrency - len(running)
+                claimed: list[ClaimedJob] = []
+                if free > 0:
+                    now = time.monotonic()
+                    recover = now - recovered_at >= self._recovery_interval
+                    try:
+                        claimed = await self.claim_many(free, recover=recover)
+                        if recover:
+                            recovered_at = now
+                    except Exception:  # the database is down: keep the worker alive
+                        log.exception("outbox worker %s: cannot claim jobs", self.worker_id)
+                for job in claimed:
+                    task = asyncio.create_task(self._execute_logged(job))
+                    running.add(task)
+                    task.add_done_callback(partial(self._finished, running))
+                if not claimed or len(claimed) >= free:
+                    await self._idle()
+        finally:
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
+
+    def _finished(self, running: set[asyncio.Task[None]], task: asyncio.Task[None]) -> None:
+        running.discard(task)
+        self._wake.set()  # a slot is free, and the call's next job may be due now
+
+    @property
+    def _recovery_interval(self) -> float:
+        """How often the loop returns expired leases to the queue (each claim did, before)."""
+        return min(self.options.poll_seconds, self.options.lease_seconds / 4)
+
+    async def _execute_logged(self, job: ClaimedJob) -> None:
+        try:
+            await self.execute(job)
+        except Exception:  # its result could not be saved: the lease expires, it runs again
+            log.exception("outbox worker %s: job %s could not be finished", self.worker_id, job.id)
 
     async def _idle(self) -> None:
         with contextlib.suppress(TimeoutError):
@@ -139,11 +182,22 @@ class Worker:
         return True
 
     async def claim(self) -> ClaimedJob | None:
+        claimed = await self.claim_many(1, recover=True)
+        return claimed[0] if claimed else None
+
+    async def claim_many(self, limit: int, *, recover: bool = True) -> list[ClaimedJob]:
+        """Claim up to ``limit`` due jobs in one transaction (first returning expired leases
+        to the queue, with ``recover``)."""
         async with self.db.transaction() as session:
             now = utcnow()
-            await job_claims.recover_expired_leases(session, now)
-            return await job_claims.claim_next(
-                session, self.worker_id, lease_seconds=self.options.lease_seconds, now=now
+            if recover:
+                await job_claims.recover_expired_leases(session, now)
+            return await job_claims.claim_due(
+                session,
+                self.worker_id,
+                limit=limit,
+                lease_seconds=self.options.lease_seconds,
+                now=now,
             )
 
     async def execute(self, job: ClaimedJob) -> None:
@@ -198,7 +252,7 @@ class Worker:
             retry_after = None
         return _Result(AttemptOutcome.RETRY, detail, retry_after)
 
-    async def _defer(self, job: ClaimedJob, result: _Result) -> None:
+    async def _defer(self, job: ClaimedJob, context: JobContext, result: _Result) -> None:
         """Back to the queue until the budget has room (a little jitter spreads the herd)."""
         wait = result.retry_after or 0.0
         wait += random.uniform(0.0, min(1.0, wait * 0.2))
@@ -206,12 +260,14 @@ class Worker:
             held = await job_claims.defer_attempt(
                 session, job, self.worker_id, run_at=utcnow() + timedelta(seconds=wait)
             )
+            if held:
+                await _attempt_writes(session, job, context)
         if not held:
             log.warning("job %s: lease lost before it could be deferred", job.id)
 
     async def _finish(self, job: ClaimedJob, context: JobContext, result: _Result) -> None:
         if result.deferred:
-            await self._defer(job, result)
+            await self._defer(job, context, result)
             return
         retry_at = None
         if result.outcome is AttemptOutcome.RETRY:
@@ -227,6 +283,8 @@ class Worker:
                     detail=result.detail,
                     retry_at=retry_at,
                 )
+                if recorded:
+                    await _attempt_writes(session, job, context)
                 if recorded and result.outcome is AttemptOutcome.SUCCEEDED:
                     for write in context.deferred_writes:
                         await write(session)
@@ -262,12 +320,24 @@ class Worker:
                 return
 
 
+async def _attempt_writes(session: AsyncSession, job: ClaimedJob, context: JobContext) -> None:
+    """What the attempt did (e.g. its helpdesk request log): saved with the attempt, in a
+    savepoint so that a failing one cannot cost the attempt's own record."""
+    writes, context.attempt_writes = context.attempt_writes, []
+    for write in writes:
+        try:
+            async with session.begin_nested():
+                await write(session)
+        except Exception:
+            log.warning("job %s: a record of its attempt could not be saved", job.id, exc_info=True)
+
+
 async def run_worker(
     settings: Settings, stop_event: asyncio.Event, options: WorkerOptions | None = None
 ) -> None:
     """The ``deskline worker`` process: run jobs on the configured database until stopped."""
     db = Database.from_settings(settings)
     try:
-        await Worker(db, options=options).run(stop_event)
+        await Worker(db, options=options or WorkerOptions.from_settings(settings)).run(stop_event)
     finally:
         await db.dispose()

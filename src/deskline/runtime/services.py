@@ -41,7 +41,8 @@ class RuntimeOptions:
     """Timings and switches of the long-running pieces (short ones make fast tests)."""
 
     supervisor: SupervisorOptions = field(default_factory=SupervisorOptions)
-    worker: WorkerOptions = field(default_factory=WorkerOptions)
+    worker: WorkerOptions | None = None
+    """None: ``WorkerOptions.from_settings`` (``DESKLINE_WORKER_CONCURRENCY``)."""
     tick_seconds: float = 1.0
     settle_seconds: float = 3.0
     click_debounce_seconds: float = 5.0
@@ -104,7 +105,10 @@ class Runtime:
         run_worker = self.options.run_worker
         if run_worker is None:
             run_worker = settings.in_process_worker
-        self.worker = Worker(db, options=self.options.worker) if run_worker else None
+        worker_options = self.options.worker or WorkerOptions.from_settings(settings)
+        self.worker = Worker(db, options=worker_options) if run_worker else None
+        if self.worker is not None:
+            self.pipeline.on_jobs_enqueued = self.worker.wake
         interval = settings.index_refresh_interval_seconds
         self.index_refresh = (
             IndexRefreshScheduler(db, interval, settings.index_refresh_batch) if interval else None

@@ -90,6 +90,22 @@ async def claim_next(
     session: AsyncSession, worker_id: str, *, lease_seconds: float, now: datetime | None = None
 ) -> ClaimedJob | None:
     """Claim the most urgent due job for ``worker_id`` (None: nothing is due)."""
+    claimed = await claim_due(session, worker_id, limit=1, lease_seconds=lease_seconds, now=now)
+    return claimed[0] if claimed else None
+
+
+async def claim_due(
+    session: AsyncSession,
+    worker_id: str,
+    *,
+    limit: int,
+    lease_seconds: float,
+    now: datetime | None = None,
+) -> list[ClaimedJob]:
+    """Claim up to ``limit`` due jobs, most urgent first, in one statement and one flush.
+
+    Jobs claimed together never share an ordering key: a job is only due when no earlier
+    job of its key is pending or running, so only the first unfinished job of a key can be."""
     now = now or utcnow()
     earlier = aliased(Job)
     blocked = exists().where(
@@ -101,29 +117,34 @@ async def claim_next(
         select(Job)
         .where(Job.state == JobState.PENDING.value, Job.run_after <= now, ~blocked)
         .order_by(Job.priority.desc(), Job.id)
-        .limit(1)
+        .limit(limit)
     )
     if _postgres(session):
         statement = statement.with_for_update(skip_locked=True, of=Job)
-    job = (await session.execute(statement)).scalar_one_or_none()
-    if job is None:
-        return None
-    job.state = JobState.RUNNING.value
-    job.attempts += 1
-    job.locked_by = worker_id
-    job.locked_until = now + timedelta(seconds=lease_seconds)
-    job.updated_at = now
+    jobs = list((await session.execute(statement)).scalars())
+    if not jobs:
+        return []
+    until = now + timedelta(seconds=lease_seconds)
+    for job in jobs:
+        job.state = JobState.RUNNING.value
+        job.attempts += 1
+        job.locked_by = worker_id
+        job.locked_until = until
+        job.updated_at = now
     await session.flush()
-    return ClaimedJob(
-        id=job.id,
-        kind=job.kind,
-        payload=dict(job.payload),
-        attempt=job.attempts,
-        max_attempts=job.max_attempts,
-        ordering_key=job.ordering_key,
-        idempotency_key=job.idempotency_key,
-        claimed_at=now,
-    )
+    return [
+        ClaimedJob(
+            id=job.id,
+            kind=job.kind,
+            payload=dict(job.payload),
+            attempt=job.attempts,
+            max_attempts=job.max_attempts,
+            ordering_key=job.ordering_key,
+            idempotency_key=job.idempotency_key,
+            claimed_at=now,
+        )
+        for job in jobs
+    ]
 
 
 def _held_by(job: ClaimedJob, worker_id: str) -> list[object]:
