@@ -113,9 +113,10 @@ async def test_a_recording_not_ready_waits_then_the_journal_goes_without_it(desk
     await desk.events(*inbound_answered("c1", RUTH, recording="/mon/late.wav"))
     await desk.settle()
     await desk.work()
-    assert desk.tickets() == []  # the ticket waits behind the recording
-    (prepare,) = [j for j in await desk.jobs() if j.kind == "recording.prepare"]
-    assert prepare.state == "pending"
+    assert desk.tickets() == []  # the ticket (carrying the journal) waits for the recording
+    (ticket_job,) = [j for j in await desk.jobs() if j.kind == "helpdesk.create_ticket"]
+    assert ticket_job.state == "pending"
+    assert "recording not ready" in (ticket_job.last_error or "")
 
     # two minutes later it is still not there: give up, write the journal without it
     async with desk.db.transaction() as session:

@@ -47,11 +47,14 @@ from deskline.integration.settings_model import IntegrationSettings
 from deskline.integration.template_source import LoadedTemplate, load_template
 from deskline.integration.tokens import DatabaseTokenStore
 from deskline.settings import Settings
+from deskline.store.changes import ReadCache
 from deskline.store.db import Database
 from deskline.store.models import HelpdeskConnection
 from deskline.templates.model.template import HelpdeskTemplate
 
 MAX_STATUS_DETAIL = 500
+CONNECTION_TABLES = {"helpdesk_connections", "custom_templates"}
+"""What a snapshot is read from."""
 
 
 def budget_name(connection_id: int) -> str:
@@ -134,6 +137,10 @@ class ConnectorProvider:
         self._snapshots: dict[int, tuple[tuple[object, ...], ActiveHelpdesk]] = {}
         self._retired: list[tuple[float, Connector]] = []
         self._lock = asyncio.Lock()
+        # every call event and job asks for the connection: read once per change (or TTL)
+        self._current: ReadCache[None, ActiveHelpdesk | None] = db.read_cache(
+            CONNECTION_TABLES, max_entries=1
+        )
 
     @classmethod
     def for_settings(
@@ -156,10 +163,14 @@ class ConnectorProvider:
         """The helpdesk connection whether enabled or not (None: nothing connected yet).
 
         A connection still waiting for its first authorization counts as not connected."""
-        row = await current_connection(session)
-        if row is None or row.status == ConnectionStatus.AUTHORIZING:
-            return None
-        return await self.snapshot(session, row)
+
+        async def read() -> ActiveHelpdesk | None:
+            row = await current_connection(session)
+            if row is None or row.status == ConnectionStatus.AUTHORIZING:
+                return None
+            return await self.snapshot(session, row)
+
+        return await self._current.read_through(session, None, read)
 
     async def active(self, session: AsyncSession) -> ActiveHelpdesk | None:
         """The connected, enabled helpdesk (possibly ``needs_reauth``), or None."""

@@ -8,10 +8,12 @@ all raises :class:`RecordingUnavailableError`.
 
 from __future__ import annotations
 
+import array
+import functools
 import io
 import math
 import os
-import struct
+import sys
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,16 +103,20 @@ async def download(
     return FetchedRecording(kind, size)
 
 
+@functools.lru_cache(maxsize=8)
 def tone_wav(seconds: float = 1.0, frequency: float = 440.0, rate: int = 8000) -> bytes:
-    """A short 8 kHz 16-bit mono tone: the simulator's stand-in for a call recording."""
+    """A short 8 kHz 16-bit mono tone: the simulator's stand-in for a call recording
+    (made once per shape: the simulator serves it for every call)."""
     frames = int(seconds * rate)
-    samples = (
-        int(12000 * math.sin(2 * math.pi * frequency * index / rate)) for index in range(frames)
+    samples = array.array(
+        "h", (int(12000 * math.sin(2 * math.pi * frequency * i / rate)) for i in range(frames))
     )
+    if sys.byteorder == "big":
+        samples.byteswap()
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(rate)
-        out.writeframes(b"".join(struct.pack("<h", s) for s in samples))
+        out.writeframes(samples.tobytes())
     return buffer.getvalue()

@@ -46,6 +46,16 @@ async def get_action(
     ).scalar_one_or_none()
 
 
+async def actions_of_call(
+    session: AsyncSession, source: str, call_id: str
+) -> dict[str, CallAction]:
+    """Every action of the call, by action name."""
+    rows = await session.execute(
+        select(CallAction).where(CallAction.source == source, CallAction.pbx_call_id == call_id)
+    )
+    return {row.action: row for row in rows.scalars()}
+
+
 async def record_action(
     session: AsyncSession,
     source: str,

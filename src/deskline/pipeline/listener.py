@@ -6,8 +6,9 @@ For an external call involving a bound extension of the connected (enabled) help
   F9 "always query") enqueues a high-priority ``helpdesk.lookup``; a hit is synced to the
   phonebook group (F8) and popped to the agents whose pop is due **right after the commit**
   (:meth:`SourceListener.after_commit`), without a job. A before-call ticket is enqueued.
-- **answered / ended**: pops for those triggers; when the call ends, ``recording.prepare``
-  (F13), the after-call ticket and the call journal.
+- **answered / ended**: pops for those triggers; when the call ends, the recording's row (F13),
+  the after-call ticket and the call journal (no journal job when the after-call ticket
+  carries the journal; whichever job writes the journal fetches the recording first).
 
 Jobs use ``ordering_key = call:<source>:<id>`` and one idempotency key per (call, action), so
 seeing the same call change twice (a redelivery, a restart) enqueues nothing new.
@@ -28,10 +29,11 @@ from deskline.calls.tracker import TrackerUpdate
 from deskline.integration.connectors import ActiveHelpdesk
 from deskline.observability.metrics import SCREEN_POP_SECONDS
 from deskline.pipeline.actions import ActionState, call_key, get_action
-from deskline.pipeline.bindings import BoundAgent, bound_agents, involved_bound
+from deskline.pipeline.bindings import BoundAgent, involved_bound
 from deskline.pipeline.contact_index import IndexedContact, IndexMatch
 from deskline.pipeline.contact_sync import sync_contact
 from deskline.pipeline.jobs.common import Kinds, enqueue_call_job
+from deskline.pipeline.jobs.tickets import journal_entries, template_journals_in_ticket
 from deskline.pipeline.pop_rules import due_pops
 from deskline.pipeline.recordings import ensure_recording
 from deskline.pipeline.variables import customer_number
@@ -63,6 +65,7 @@ class SourceListener:
         self.source = source
         self._pending: list[PendingPop] = []
         self._synced: OrderedDict[str, None] = OrderedDict()
+        self._enqueued = False
 
     def __repr__(self) -> str:
         return f"SourceListener({self.source!r})"
@@ -77,14 +80,14 @@ class SourceListener:
         helpdesk = await self.pipeline.provider.active(session)
         if helpdesk is None:
             return
-        bound = await bound_agents(session, helpdesk.connection_id)
+        bound = await self.pipeline.bound_agents(session, helpdesk.connection_id)
         agents = involved_bound(call, bound)
         if not agents:
             return
         match = await self.pipeline.local_match(session, helpdesk, call)
         await self._lookup(session, helpdesk, call, match)
         await self._pops(session, helpdesk, call, agents, match)
-        await self._tickets(session, helpdesk, call, update.ended)
+        await self._tickets(session, helpdesk, call, update.ended, bound)
 
     # --- lookup ------------------------------------------------------------------------------
 
@@ -94,16 +97,31 @@ class SourceListener:
         if not self.pipeline.lookupable(customer_number(call)):
             return
         if not match.found or helpdesk.settings.always_query_helpdesk:
-            await enqueue_call_job(
+            await self._enqueue(
                 session,
                 Kinds.LOOKUP,
-                self.source,
                 call.call_id,
                 "lookup",
                 priority=LOOKUP_PRIORITY,
             )
         if match.contact is not None and self._first_time(call.call_id):
             await sync_contact(session, helpdesk.connection_id, helpdesk.settings, match.contact)
+
+    async def _enqueue(
+        self,
+        session: AsyncSession,
+        kind: str,
+        call_id: str,
+        action: str,
+        *,
+        priority: int = 0,
+        **payload: object,
+    ) -> None:
+        """A job of this source's call; remembered so that the worker is woken after commit."""
+        await enqueue_call_job(
+            session, kind, self.source, call_id, action, priority=priority, **payload
+        )
+        self._enqueued = True
 
     def _first_time(self, call_id: str) -> bool:
         if call_id in self._synced:
@@ -140,10 +158,9 @@ class SourceListener:
             return
         for agent in due:
             if agent.agent.user_id:
-                await enqueue_call_job(
+                await self._enqueue(
                     session,
                     Kinds.SCREEN_POP,
-                    self.source,
                     call.call_id,
                     f"display:{agent.extension}",
                     extension=agent.extension,
@@ -157,7 +174,11 @@ class SourceListener:
         return row is None or row.state != ActionState.DONE
 
     async def after_commit(self) -> None:
-        """Send the pops decided in the transaction that just committed."""
+        """Send the pops decided in the transaction that just committed; wake the worker
+        when it enqueued jobs (a lookup must not wait for the worker's next poll)."""
+        if self._enqueued:
+            self._enqueued = False
+            self.pipeline.jobs_enqueued()
         pending, self._pending = self._pending, []
         for pop in pending:
             try:
@@ -172,38 +193,44 @@ class SourceListener:
     def discard(self) -> None:
         """The transaction was rolled back: forget what it decided."""
         self._pending.clear()
+        self._enqueued = False
 
     # --- tickets, journal, recording ---------------------------------------------------------
 
     async def _tickets(
-        self, session: AsyncSession, helpdesk: ActiveHelpdesk, call: Call, ended: bool
+        self,
+        session: AsyncSession,
+        helpdesk: ActiveHelpdesk,
+        call: Call,
+        ended: bool,
+        bound: dict[str, BoundAgent],
     ) -> None:
         settings = helpdesk.settings
         direction = call.direction
         if direction is None:
             return
         if settings.tickets.before_call_applies(direction):
-            await enqueue_call_job(
-                session, Kinds.CREATE_TICKET, self.source, call.call_id, "ticket", timing="before"
+            await self._enqueue(
+                session, Kinds.CREATE_TICKET, call.call_id, "ticket", timing="before"
             )
         if not ended:
             return
         if settings.recording_applies and call.recording:
-            row = await ensure_recording(session, self.source, call.call_id, call.recording)
-            await enqueue_call_job(
-                session,
-                Kinds.PREPARE_RECORDING,
-                self.source,
-                call.call_id,
-                "recording",
-                token=row.token,
-            )
+            # fetched by the job that writes the journal, before it writes it
+            await ensure_recording(session, self.source, call.call_id, call.recording)
         answered = call.answered_by is not None or call.answered_at is not None
-        if settings.tickets.after_call_applies(direction, answered):
-            await enqueue_call_job(
-                session, Kinds.CREATE_TICKET, self.source, call.call_id, "ticket", timing="after"
+        after_call = settings.tickets.after_call_applies(direction, answered)
+        if after_call:
+            await self._enqueue(
+                session, Kinds.CREATE_TICKET, call.call_id, "ticket", timing="after"
             )
-        if settings.journal_applies:
-            await enqueue_call_job(
-                session, Kinds.CALL_JOURNAL, self.source, call.call_id, "journal"
-            )
+        # an after-call ticket that carries the journal leaves no journal job to do, unless
+        # other agents rung get "No Answer" entries of their own (F21 off)
+        if not settings.journal_applies:
+            return
+        carried = after_call and template_journals_in_ticket(helpdesk.template)
+        if (
+            not carried
+            or len(journal_entries(call, bound, settings.skip_missed_for_unanswered_agents)) > 1
+        ):
+            await self._enqueue(session, Kinds.CALL_JOURNAL, call.call_id, "journal")

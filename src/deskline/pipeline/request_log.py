@@ -1,9 +1,10 @@
 """Every helpdesk request a job sends is logged in ``helpdesk_requests`` with its call (F32).
 
 Connectors are shared between jobs, so the entries are collected per running task: the
-connector's request hook appends to the list of the :func:`collecting` block it runs in. The
-block writes what it collected in a transaction of its own when it ends — also when the
-request failed, which is when the log matters most.
+connector's request hook appends to the list of the :func:`collecting` block it runs in. When
+the block ends — also when the request failed, which is when the log matters most — what it
+collected is saved with the job's attempt (in the transaction that records the attempt,
+whatever its outcome), or, outside a job, in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.connector import Connector, RequestLogEntry
+from deskline.outbox.handlers import JobContext
 from deskline.store.db import Database
 from deskline.store.models import HelpdeskRequestLog
 
@@ -58,37 +63,48 @@ class RequestContext:
 
 
 @asynccontextmanager
-async def collecting(db: Database, where: RequestContext) -> AsyncIterator[list[RequestLogEntry]]:
-    """Collect the requests sent inside the block and store them when it ends."""
+async def collecting(
+    db: Database, where: RequestContext, attempt: JobContext | None = None
+) -> AsyncIterator[list[RequestLogEntry]]:
+    """Collect the requests sent inside the block; store them with ``attempt`` (or at once)."""
     entries: list[RequestLogEntry] = []
     token = _collected.set(entries)
     try:
         yield entries
     finally:
         _collected.reset(token)
-        if entries:
+        if entries and attempt is not None:
+            attempt.with_attempt(partial(_add_entries, where=where, entries=entries))
+        elif entries:
             await _store(db, where, entries)
 
 
 async def _store(db: Database, where: RequestContext, entries: list[RequestLogEntry]) -> None:
     try:
         async with db.transaction() as session:
-            for entry in entries:
-                session.add(
-                    HelpdeskRequestLog(
-                        connection_id=where.connection_id,
-                        source=where.source,
-                        pbx_call_id=where.call_id,
-                        job_id=where.job_id,
-                        scenario=entry.scenario_id[:64],
-                        request_name=entry.request_name[:200],
-                        method=entry.method[:10],
-                        url=entry.url,
-                        status_code=entry.status,
-                        outcome=entry.outcome[:20],
-                        duration_ms=round(entry.duration_ms),
-                        excerpt=(entry.note or "")[:_EXCERPT] or None,
-                    )
-                )
+            await _add_entries(session, where=where, entries=entries)
     except Exception:  # the log must never make a job fail after the helpdesk answered
         log.warning("cannot store %d helpdesk request log entries", len(entries), exc_info=True)
+
+
+async def _add_entries(
+    session: AsyncSession, *, where: RequestContext, entries: list[RequestLogEntry]
+) -> None:
+    session.add_all(
+        HelpdeskRequestLog(
+            connection_id=where.connection_id,
+            source=where.source,
+            pbx_call_id=where.call_id,
+            job_id=where.job_id,
+            scenario=entry.scenario_id[:64],
+            request_name=entry.request_name[:200],
+            method=entry.method[:10],
+            url=entry.url,
+            status_code=entry.status,
+            outcome=entry.outcome[:20],
+            duration_ms=round(entry.duration_ms),
+            excerpt=(entry.note or "")[:_EXCERPT] or None,
+        )
+        for entry in entries
+    )
+    await session.flush()

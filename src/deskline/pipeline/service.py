@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from deskline.calls.model import Call
 from deskline.integration.connectors import ActiveHelpdesk, ConnectorProvider
 from deskline.phones import NumberNormaliser
+from deskline.pipeline.bindings import BoundAgent, bound_agents
 from deskline.pipeline.contact_index import ContactIndex, IndexMatch, is_lookupable
 from deskline.pipeline.listener import SourceListener
 from deskline.pipeline.recordings import (
@@ -30,6 +32,7 @@ from deskline.pipeline.recordings import (
 from deskline.pipeline.screen_pop import PopHub
 from deskline.pipeline.variables import customer_number
 from deskline.settings import Settings
+from deskline.store.changes import ReadCache
 from deskline.store.db import Database
 from deskline.store.repositories import calls as call_rows
 
@@ -79,14 +82,27 @@ class Pipeline:
             settings.effective_public_url,
             self.options.recordings.link_ttl_seconds,
         )
+        self._bindings: ReadCache[int, dict[str, BoundAgent]] = db.read_cache(
+            {"extension_bindings", "helpdesk_users"}, max_entries=4
+        )
+        self._matches: ReadCache[tuple[int, str], IndexMatch] = db.read_cache(
+            {"helpdesk_contacts", "helpdesk_contact_numbers"}, max_entries=4096
+        )
         self.recordings = RecordingCache(
             db,
             settings.data_dir / "recordings",
             fetcher or _no_fetcher,  # type: ignore[arg-type]
         )
 
+        self.on_jobs_enqueued: Callable[[], None] | None = None
+        """Called when a listener has committed new jobs (the in-process worker's wake)."""
+
     def __repr__(self) -> str:
         return f"Pipeline({self.db!r}, {self.hub!r})"
+
+    def jobs_enqueued(self) -> None:
+        if self.on_jobs_enqueued is not None:
+            self.on_jobs_enqueued()
 
     # --- wiring ------------------------------------------------------------------------------
 
@@ -120,11 +136,26 @@ class Pipeline:
         number = customer_number(call)
         if not number or not self.lookupable(number):
             return IndexMatch()
-        return await self.index.find(session, helpdesk.connection_id, number)
+        key = (helpdesk.connection_id, number)
+        return await self._matches.read_through(
+            session, key, lambda: self.index.find(session, helpdesk.connection_id, number)
+        )
 
-    async def load_call(self, source: str, call_id: str) -> Call | None:
-        async with self.db.read() as session:
-            calls = await call_rows.load_calls(session, source, [call_id])
+    async def bound_agents(
+        self, session: AsyncSession, connection_id: int
+    ) -> dict[str, BoundAgent]:
+        """Every bound extension of the connection (read once per change of the bindings)."""
+        return await self._bindings.read_through(
+            session, connection_id, lambda: bound_agents(session, connection_id)
+        )
+
+    async def load_call(
+        self, source: str, call_id: str, session: AsyncSession | None = None
+    ) -> Call | None:
+        if session is None:
+            async with self.db.read() as own:
+                return await self.load_call(source, call_id, own)
+        calls = await call_rows.load_calls(session, source, [call_id])
         if not calls:
             return None
         return calls[0].model_copy(update={"source": source})

@@ -1,6 +1,7 @@
 """Resolving a webhook URL's connection name to what the PBX webhook routes need.
 
-The connection's version (id, ``updated_at``) is read from the database on each request, so
+The connection's version (id, ``updated_at``) is read from the database when this process or,
+within ``DESKLINE_READ_CACHE_SECONDS``, another one has changed the PBX connections, so
 enabling, disabling and new secrets apply at once; its decrypted, validated config is kept
 until that version changes (decrypting and validating on every event was a large part of the
 ring-to-pop time). Its sink is the connection's event ingestor — the same one its adapter
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 
 from deskline.runtime.pbx_config import InvalidConnectionConfig, validate_config
 from deskline.runtime.services import Runtime
+from deskline.store.changes import ReadCache
 from deskline.store.repositories.pbx_connections import (
     PbxConnectionRepository,
     PbxConnectionView,
@@ -38,11 +40,16 @@ class _Resolved:
 
 def webhook_resolver(runtime: Runtime) -> Resolver:
     cache: dict[str, _Resolved] = {}
+    versions: ReadCache[str, tuple[int, datetime] | None] = runtime.db.read_cache(
+        {"pbx_connections"}, max_entries=_MAX_CACHED
+    )
 
     async def resolve(name: str) -> WebhookTarget | None:
         async with runtime.db.read() as session:
             repository = PbxConnectionRepository(session, runtime.box)
-            version = await repository.version_by_name(name)
+            version = await versions.read_through(
+                session, name, lambda: repository.version_by_name(name)
+            )
             known = cache.get(name)
             if version is None:
                 cache.pop(name, None)

@@ -96,9 +96,7 @@ class AsteriskAdapter:
 
     async def fetch_recording(self, ref: str, destination: Path) -> FetchedRecording:
         """The MixMonitor file of ``ref`` from the configured recordings directory."""
-        source = resolve_recording(
-            ref, self.config.recordings_dir, self.config.recordings_pbx_dir
-        )
+        source = resolve_recording(ref, self.config.recordings_dir, self.config.recordings_pbx_dir)
         return await copy_recording(source, destination)
 
     # -- events -------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -26,9 +26,11 @@ from deskline.connector import Connector
 from deskline.errors import HelpdeskAuthError, HelpdeskError, JobError, PermanentJobError
 from deskline.integration.connectors import ActiveHelpdesk
 from deskline.outbox import ClaimedJob, JobContext, enqueue
-from deskline.pipeline.actions import action_key
+from deskline.pipeline.actions import ActionState, action_key, actions_of_call
+from deskline.pipeline.contact_index import IndexedContact
+from deskline.pipeline.recordings import recording_of_call
 from deskline.pipeline.request_log import RequestContext, collecting, watch
-from deskline.store.models import Job, JobState
+from deskline.store.models import CallAction, Job, JobState, Recording
 from deskline.store.types import utcnow
 
 if TYPE_CHECKING:
@@ -99,10 +101,28 @@ class CallJob:
     call_id: str
     call: Call
     helpdesk: ActiveHelpdesk
+    actions: dict[str, CallAction] = field(default_factory=dict)
+    """The call's actions as they were when the job started (jobs of one call run one at a
+    time, in order), kept current with what this job records (:meth:`remember`)."""
+    recording: Recording | None = None
+    """The call's recording row when the job started (``recording.prepare`` runs first)."""
+    contact: IndexedContact | None = None
+    """The call's contact once this job has resolved it."""
 
     @property
     def payload(self) -> dict[str, object]:
         return self.job.payload
+
+    def action(self, name: str) -> CallAction | None:
+        return self.actions.get(name)
+
+    def done(self, name: str) -> bool:
+        row = self.actions.get(name)
+        return row is not None and row.state == ActionState.DONE
+
+    def remember(self, row: CallAction) -> None:
+        """An action this job has recorded (or will record when it succeeds)."""
+        self.actions[row.action] = row
 
     async def connector(self) -> Connector:
         return watch(await self.helpdesk.connector())
@@ -111,7 +131,7 @@ class CallJob:
     async def requests(self) -> AsyncIterator[None]:
         """Helpdesk requests inside the block are logged with the call; errors are mapped."""
         where = RequestContext(self.helpdesk.connection_id, self.source, self.call_id, self.job.id)
-        async with collecting(self.pipeline.db, where):
+        async with collecting(self.pipeline.db, where, self.context):
             try:
                 yield
             except HelpdeskAuthError as exc:
@@ -138,19 +158,21 @@ async def open_call_job(pipeline: Pipeline, job: ClaimedJob, context: JobContext
     source, call_id = str(job.payload.get("source", "")), str(job.payload.get("call_id", ""))
     if not source or not call_id:
         raise PermanentJobError("the job names no call (source and call_id)")
-    async with pipeline.db.read() as session:
+    async with pipeline.db.read() as session:  # one read for everything the job starts from
         helpdesk = await pipeline.provider.current(session)
-    if helpdesk is None:
-        return "no helpdesk is connected: nothing to do"
-    wait = pipeline.options.wait_seconds
-    if not helpdesk.enabled:
-        raise Waiting("the helpdesk integration is disabled", wait)
-    if helpdesk.needs_reauth:
-        raise Waiting("the helpdesk needs re-authorization", wait)
-    call = await pipeline.load_call(source, call_id)
-    if call is None:
-        raise PermanentJobError(f"call {source}:{call_id} is not stored")
-    return CallJob(pipeline, job, context, source, call_id, call, helpdesk)
+        if helpdesk is None:
+            return "no helpdesk is connected: nothing to do"
+        wait = pipeline.options.wait_seconds
+        if not helpdesk.enabled:
+            raise Waiting("the helpdesk integration is disabled", wait)
+        if helpdesk.needs_reauth:
+            raise Waiting("the helpdesk needs re-authorization", wait)
+        call = await pipeline.load_call(source, call_id, session)
+        if call is None:
+            raise PermanentJobError(f"call {source}:{call_id} is not stored")
+        actions = await actions_of_call(session, source, call_id)
+        recording = await recording_of_call(session, source, call_id) if call.recording else None
+    return CallJob(pipeline, job, context, source, call_id, call, helpdesk, actions, recording)
 
 
 def pipeline_handler(

@@ -21,25 +21,31 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from deskline.connector import Contact
-from deskline.pipeline.actions import ActionState, get_action, record_action
+from deskline.pipeline.actions import ActionState, action_key, record_action
 from deskline.pipeline.contact_index import IndexedContact
 from deskline.pipeline.contact_sync import sync_contact
 from deskline.pipeline.jobs.common import CallJob
 from deskline.pipeline.variables import customer_number
+from deskline.store.models import CallAction
 
 _creating: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
 
 async def known_contact(job: CallJob) -> IndexedContact | None:
     """The contact this call already has (action ``contact``), from the index."""
+    row = job.action("contact")
+    if row is None or row.state != ActionState.DONE or not row.remote_id:
+        return None
+    if job.contact is not None and job.contact.remote_id == row.remote_id:
+        return job.contact
     pipeline, connection_id = job.pipeline, job.helpdesk.connection_id
     async with pipeline.db.read() as session:
-        row = await get_action(session, job.source, job.call_id, "contact")
-        if row is None or row.state != ActionState.DONE or not row.remote_id:
-            return None
         found = await pipeline.index.get(session, connection_id, row.remote_id)
-    return found or IndexedContact(remote_id=row.remote_id)
+    job.contact = found or IndexedContact(remote_id=row.remote_id)
+    return job.contact
 
 
 async def resolve_contact(job: CallJob, *, create: bool) -> IndexedContact | None:
@@ -67,9 +73,7 @@ async def resolve_contact(job: CallJob, *, create: bool) -> IndexedContact | Non
 
 
 async def _asked_helpdesk(job: CallJob) -> bool:
-    async with job.pipeline.db.read() as session:
-        row = await get_action(session, job.source, job.call_id, "lookup")
-    return row is not None and row.state == ActionState.DONE
+    return job.done("lookup")
 
 
 async def _local(job: CallJob, number: str) -> IndexedContact | None:
@@ -92,7 +96,7 @@ async def _ask_helpdesk(job: CallJob, number: str) -> IndexedContact | None:
             chosen = await pipeline.index.upsert(
                 session, connection_id, result.contacts[0], extra_numbers=[number]
             )
-        await record_action(
+        looked_up = await record_action(
             session,
             job.source,
             job.call_id,
@@ -106,6 +110,7 @@ async def _ask_helpdesk(job: CallJob, number: str) -> IndexedContact | None:
                 ],
             },
         )
+    job.remember(looked_up)
     return chosen
 
 
@@ -135,7 +140,7 @@ async def _create(job: CallJob, number: str, *, ask_first: bool = False) -> Inde
         )
         async with pipeline.db.transaction() as session:
             indexed = await pipeline.index.upsert(session, connection_id, created, origin="created")
-            await record_action(
+            row = await record_action(
                 session,
                 job.source,
                 job.call_id,
@@ -143,11 +148,28 @@ async def _create(job: CallJob, number: str, *, ask_first: bool = False) -> Inde
                 remote_id=indexed.remote_id,
                 detail={"via": "created", "number": e164},
             )
+        job.remember(row)
+        job.contact = indexed
         return indexed
 
 
 async def _remember(job: CallJob, contact: IndexedContact, via: str) -> IndexedContact:
-    async with job.pipeline.db.transaction() as session:
+    """The call's contact, remembered with the job's success (until then this job knows it;
+    a later attempt finds it again the same way)."""
+    job.remember(
+        CallAction(
+            key=action_key(job.source, job.call_id, "contact"),
+            source=job.source,
+            pbx_call_id=job.call_id,
+            action="contact",
+            state=ActionState.DONE,
+            remote_id=contact.remote_id,
+            detail={"via": via},
+        )
+    )
+    job.contact = contact
+
+    async def write(session: AsyncSession) -> None:
         await record_action(
             session,
             job.source,
@@ -156,6 +178,8 @@ async def _remember(job: CallJob, contact: IndexedContact, via: str) -> IndexedC
             remote_id=contact.remote_id,
             detail={"via": via},
         )
+
+    job.context.on_success(write)
     return contact
 
 

@@ -3,8 +3,7 @@ Partner Edition's display endpoint — run through the template's ScreenPop scen
 
 from __future__ import annotations
 
-from deskline.pipeline.actions import get_action, record_action
-from deskline.pipeline.bindings import bound_agents
+from deskline.pipeline.actions import record_action
 from deskline.pipeline.jobs.common import CallJob
 from deskline.pipeline.jobs.contacts import known_contact
 from deskline.pipeline.variables import communication_type
@@ -16,18 +15,16 @@ async def run_display(job: CallJob) -> str | None:
     action = f"display:{extension}"
     if job.helpdesk.template.scenario(ScenarioId.SCREEN_POP) is None:
         return "the template has no ScreenPop scenario"
+    done = job.action(action)
     async with job.pipeline.db.read() as session:
-        done = await get_action(session, job.source, job.call_id, action)
-        bound = await bound_agents(session, job.helpdesk.connection_id)
+        bound = await job.pipeline.bound_agents(session, job.helpdesk.connection_id)
     if done is not None:
         return "displayed before"
     agent = bound.get(extension)
     contact = await known_contact(job)
     if agent is None or not agent.agent.user_id or contact is None:
         return "no agent user or contact to display"
-    ticket = None
-    async with job.pipeline.db.read() as session:
-        ticket = await get_action(session, job.source, job.call_id, "ticket")
+    ticket = job.action("ticket")
     variables: dict[str, object] = {
         "CallId": f"{job.source}:{job.call_id}",
         "AgentUserId": agent.agent.user_id,
@@ -43,7 +40,7 @@ async def run_display(job: CallJob) -> str | None:
     async with job.requests():
         await connector.run(ScenarioId.SCREEN_POP, variables)
     async with job.pipeline.db.transaction() as session:
-        await record_action(
+        row = await record_action(
             session,
             job.source,
             job.call_id,
@@ -51,4 +48,5 @@ async def run_display(job: CallJob) -> str | None:
             remote_id=contact.remote_id,
             detail={"agent_user_id": agent.agent.user_id},
         )
+    job.remember(row)
     return f"displayed contact {contact.remote_id} to user {agent.agent.user_id}"

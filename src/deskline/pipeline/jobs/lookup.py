@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.pipeline.actions import call_key
-from deskline.pipeline.bindings import BoundAgent, bound_agents, involved_bound
+from deskline.pipeline.bindings import BoundAgent, involved_bound
 from deskline.pipeline.contact_index import IndexedContact
 from deskline.pipeline.jobs.common import CallJob, Kinds, enqueue_call_job
 from deskline.pipeline.jobs.contacts import resolve_contact, sync_to_phonebook
@@ -47,7 +47,7 @@ async def run_create_contact(job: CallJob) -> str | None:
 async def pop_due(job: CallJob, contact: IndexedContact | None) -> str:
     """Pop the call to agents whose automatic pop is due and who were not popped yet."""
     async with job.pipeline.db.read() as session:
-        bound = await bound_agents(session, job.helpdesk.connection_id)
+        bound = await job.pipeline.bound_agents(session, job.helpdesk.connection_id)
     agents = due_pops(job.call, involved_bound(job.call, bound), late=True)
     popped: list[BoundAgent] = []
     key = call_key(job.source, job.call_id)

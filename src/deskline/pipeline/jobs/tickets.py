@@ -21,36 +21,42 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.calls.model import Call
-from deskline.pipeline.actions import ActionState, action_key, get_action, record_action
-from deskline.pipeline.bindings import BoundAgent, bound_agents, involved_bound, responsible_agent
+from deskline.pipeline.actions import ActionState, action_key, record_action
+from deskline.pipeline.bindings import BoundAgent, involved_bound, responsible_agent
 from deskline.pipeline.contact_index import IndexedContact
 from deskline.pipeline.jobs.common import CallJob
 from deskline.pipeline.jobs.contacts import known_contact, resolve_contact, sync_to_phonebook
-from deskline.pipeline.recordings import RecordingState, recording_of_call
+from deskline.pipeline.jobs.recording import prepare_recording
+from deskline.pipeline.recordings import RecordingState
 from deskline.pipeline.variables import Agent, call_variables
 from deskline.templates.model import ScenarioId
 from deskline.templates.model.feature_views import ActivitySettings
+from deskline.templates.model.template import HelpdeskTemplate
 
 BEFORE = "before"
 AFTER = "after"
 
 
 def journal_in_ticket(job: CallJob) -> bool:
-    scenario = job.helpdesk.template.scenario(ScenarioId.CREATE_NEW_TICKET)
+    return template_journals_in_ticket(job.helpdesk.template)
+
+
+def template_journals_in_ticket(template: HelpdeskTemplate) -> bool:
+    """The template's after-call ticket request can carry the call journal itself."""
+    scenario = template.scenario(ScenarioId.CREATE_NEW_TICKET)
     return scenario is not None and ActivitySettings.of(scenario).journal_in_ticket
 
 
 async def _agents(job: CallJob) -> dict[str, BoundAgent]:
     async with job.pipeline.db.read() as session:
-        return await bound_agents(session, job.helpdesk.connection_id)
+        return await job.pipeline.bound_agents(session, job.helpdesk.connection_id)
 
 
 async def record_path(job: CallJob) -> str:
     """deskline's signed link of the call's recording, when F13 applies and it is ready."""
     if not job.helpdesk.settings.recording_applies:
         return ""
-    async with job.pipeline.db.read() as session:
-        row = await recording_of_call(session, job.source, job.call_id)
+    row = job.recording
     if row is None or row.state != RecordingState.READY:
         return ""
     return job.pipeline.links.url(row.token)
@@ -62,8 +68,7 @@ def _ringing_view(call: Call) -> Call:
 
 
 async def run_create_ticket(job: CallJob) -> str | None:
-    async with job.pipeline.db.read() as session:
-        existing = await get_action(session, job.source, job.call_id, "ticket")
+    existing = job.action("ticket")
     if existing is not None and existing.state == ActionState.DONE:
         return f"ticket {existing.remote_id} exists"
     settings = job.helpdesk.settings
@@ -79,6 +84,8 @@ async def run_create_ticket(job: CallJob) -> str | None:
     chosen = responsible_agent(job.call, bound)
     agent = chosen.agent if chosen else None
     with_journal = timing == AFTER and settings.journal_applies and journal_in_ticket(job)
+    if with_journal:
+        await prepare_recording(job)
     call = job.call if timing == AFTER else _ringing_view(job.call)
     key = action_key(job.source, job.call_id, "ticket")
     variables = call_variables(
@@ -129,7 +136,7 @@ async def run_create_ticket(job: CallJob) -> str | None:
 
 async def _skip(job: CallJob, action: str, reason: str) -> None:
     async with job.pipeline.db.transaction() as session:
-        await record_action(
+        row = await record_action(
             session,
             job.source,
             job.call_id,
@@ -137,6 +144,7 @@ async def _skip(job: CallJob, action: str, reason: str) -> None:
             state=ActionState.SKIPPED,
             detail={"reason": reason},
         )
+    job.remember(row)
 
 
 def journal_entries(
@@ -159,10 +167,10 @@ async def run_call_journal(job: CallJob) -> str | None:
     settings = job.helpdesk.settings
     if not settings.journal_applies:
         return "the call journal is off"
-    async with job.pipeline.db.read() as session:
-        ticket = await get_action(session, job.source, job.call_id, "ticket")
+    ticket = job.action("ticket")
     if ticket is None or ticket.state != ActionState.DONE or not ticket.remote_id:
         return "no ticket for this call: nothing to log on"
+    await prepare_recording(job)
     bound = await _agents(job)
     contact = await known_contact(job)
     path = await record_path(job)
@@ -170,17 +178,11 @@ async def run_call_journal(job: CallJob) -> str | None:
     for action, agent, status in journal_entries(
         job.call, bound, settings.skip_missed_for_unanswered_agents
     ):
-        if await _done(job, action):
+        if job.done(action):
             continue
         await _write_journal(job, action, agent, status, contact, ticket.remote_id, path)
         written.append(action)
     return f"journal on ticket {ticket.remote_id}: {', '.join(written) or 'already written'}"
-
-
-async def _done(job: CallJob, action: str) -> bool:
-    async with job.pipeline.db.read() as session:
-        row = await get_action(session, job.source, job.call_id, action)
-    return row is not None and row.state == ActionState.DONE
 
 
 async def _write_journal(
@@ -209,7 +211,7 @@ async def _write_journal(
         )
     # remembered at once: a retry of this job must not log the same entry twice
     async with job.pipeline.db.transaction() as session:
-        await record_action(
+        row = await record_action(
             session,
             job.source,
             job.call_id,
@@ -217,3 +219,4 @@ async def _write_journal(
             remote_id=ticket_id,
             detail={"recording": bool(path), "agent": agent.extension if agent else None},
         )
+    job.remember(row)

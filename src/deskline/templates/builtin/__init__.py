@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -12,12 +13,18 @@ from deskline.templates.validation import load_valid_template
 
 def builtin_template_paths() -> list[Path]:
     """The bundled template files, sorted by name."""
+    return list(_bundled_paths())
+
+
+@cache
+def _bundled_paths() -> tuple[Path, ...]:
+    """The package's files do not change while it runs: listed once (this is asked per job)."""
     folder = resources.files(__name__)
-    return sorted(Path(str(entry)) for entry in folder.iterdir() if entry.name.endswith(".xml"))
+    return tuple(sorted(Path(str(e)) for e in folder.iterdir() if e.name.endswith(".xml")))
 
 
 def builtin_template_keys() -> list[str]:
-    return [path.stem for path in builtin_template_paths()]
+    return [path.stem for path in _bundled_paths()]
 
 
 def load_builtin_template(key: str) -> HelpdeskTemplate:
