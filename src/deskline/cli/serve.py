@@ -24,9 +24,10 @@ from deskline.errors import DesklineError
 from deskline.fanout import RedisPopRelay
 from deskline.integration.connectors import ConnectorProvider
 from deskline.observability import configure_logging
-from deskline.outbox.worker import Worker
+from deskline.outbox.worker import Worker, WorkerOptions
 from deskline.pipeline.screen_pop import PopHub
 from deskline.pipeline.service import Pipeline
+from deskline.runtime import event_loop
 from deskline.runtime.bootstrap import ensure_first_admin, ensure_schema, ensure_simulator
 from deskline.runtime.services import Runtime
 from deskline.settings import Settings, load_settings
@@ -83,7 +84,7 @@ def serve(
     """Run deskline: the admin API and PBX webhooks, PBX connections, the outbox worker."""
     settings = _settings(host=host, port=port)
     try:
-        started = asyncio.run(_serve(settings, migrate_db))
+        started = event_loop.run(_serve(settings, migrate_db))
     except DesklineError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -129,7 +130,7 @@ def worker() -> None:
     """Run the outbox worker as a separate process (same settings and database)."""
     settings = _settings()
     try:
-        asyncio.run(_work(settings))
+        event_loop.run(_work(settings))
     except DesklineError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -153,7 +154,7 @@ async def _work(settings: Settings) -> None:
         relay = RedisPopRelay(settings.redis_url, subscribe=False) if settings.redis_url else None
         hub = PopHub(relay=relay)
         Pipeline(db, settings, helpdesks, hub=hub).register_jobs()  # the helpdesk.* job kinds
-        outbox_worker = Worker(db)
+        outbox_worker = Worker(db, options=WorkerOptions.from_settings(settings))
         log.info("outbox worker %s started", outbox_worker.worker_id)
         try:
             await outbox_worker.run(stop)
