@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deskline.outbox import JobState, enqueue, get_job, list_jobs
+from deskline.outbox import JobState, enqueue, enqueue_once, get_job, list_jobs
 from deskline.store.db import Database
 
 
@@ -51,3 +51,22 @@ async def test_bad_arguments_are_refused(db: Database) -> None:
             await enqueue(session, "", {})
         with pytest.raises(ValueError, match="max_attempts"):
             await enqueue(session, "test.echo", {}, max_attempts=0)
+
+
+async def test_enqueue_once_adds_a_job_per_key_and_says_whether_it_did(db: Database) -> None:
+    async with db.transaction() as session:
+        added = await enqueue_once(
+            session, "test.echo", {"n": 1}, idempotency_key="call:9:ticket", priority=5
+        )
+        again = await enqueue_once(session, "test.echo", {"n": 2}, idempotency_key="call:9:ticket")
+    async with db.transaction() as session:
+        later = await enqueue_once(session, "test.echo", {"n": 3}, idempotency_key="call:9:ticket")
+        with pytest.raises(ValueError, match="kind"):
+            await enqueue_once(session, "", {}, idempotency_key="call:9:other")
+
+    assert (added, again, later) == (True, False, False)
+    async with db.read() as session:
+        jobs = await list_jobs(session)
+    assert [(job.payload, job.priority, job.state) for job in jobs] == [
+        ({"n": 1}, 5, JobState.PENDING)
+    ]

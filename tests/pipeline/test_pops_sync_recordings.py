@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from deskline.connector import Contact
@@ -158,3 +159,31 @@ async def test_manual_contact_creation_from_the_agent(desk: Desk) -> None:
     assert tab.messages[-1]["contact"]["id"] == str(user["id"])
     refused = await desk.pipeline.agent_request("2006", {"type": "open", "call_id": "pbx:c1"})
     assert refused is not None and refused["type"] == "error"
+
+
+async def test_a_ring_rolled_back_is_decided_again_when_the_pbx_delivers_it_again(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ruth = desk.emulator.add_user("Ruth Baker", phone=RUTH)
+    tab = Tab()
+    desk.pipeline.hub.connect("2005", tab)
+    real_match = desk.pipeline.local_match
+    tries: list[object] = []
+
+    async def fails_first(*args: Any) -> Any:
+        tries.append(args)
+        if len(tries) == 1:
+            raise RuntimeError("the index could not be read")
+        return await real_match(*args)
+
+    monkeypatch.setattr(desk.pipeline, "local_match", fails_first)
+    ring = inbound_answered("c1", RUTH)[:2]
+    with pytest.raises(RuntimeError, match="index"):
+        await desk.events(*ring)
+    assert await desk.jobs() == []  # nothing of the failed transaction stayed
+
+    await desk.events(*ring)  # the PBX retries: decided afresh, not "already done"
+    assert [job.kind for job in await desk.jobs()] == ["helpdesk.lookup"]
+    await desk.work()
+    (pop,) = tab.messages
+    assert pop["contact"]["id"] == str(ruth.id)

@@ -29,6 +29,7 @@ from deskline.pipeline.screen_pop import PopHub
 from deskline.pipeline.service import Pipeline
 from deskline.runtime import event_loop
 from deskline.runtime.bootstrap import ensure_first_admin, ensure_schema, ensure_simulator
+from deskline.runtime.heap import settle_startup_heap
 from deskline.runtime.services import Runtime
 from deskline.settings import Settings, load_settings
 from deskline.store import migrate
@@ -113,6 +114,7 @@ async def _serve(settings: Settings, allow_migrate: bool) -> bool:
         )
         server = uvicorn.Server(config)
         _absorb_reraised_signals()
+        settle_startup_heap()
         await server.serve()
         return server.started
     finally:
@@ -156,6 +158,7 @@ async def _work(settings: Settings) -> None:
         Pipeline(db, settings, helpdesks, hub=hub).register_jobs()  # the helpdesk.* job kinds
         outbox_worker = Worker(db, options=WorkerOptions.from_settings(settings))
         log.info("outbox worker %s started", outbox_worker.worker_id)
+        settle_startup_heap()
         try:
             await outbox_worker.run(stop)
         finally:

@@ -1,7 +1,8 @@
 """The durable job outbox: jobs written in the same transaction as the change that causes
 them, run by workers that record every attempt and retry with backoff.
 
-- :func:`enqueue` adds a job in the caller's session;
+- :func:`enqueue` adds a job in the caller's session (:func:`enqueue_once`: at most once per
+  idempotency key, in one statement);
 - :func:`job_handler` / :func:`register_handler` say how a kind of job runs;
 - :class:`Worker` (in-process, started by ``serve``) or :func:`run_worker` (``deskline
   worker``) runs them;
@@ -10,7 +11,7 @@ them, run by workers that record every attempt and retry with backoff.
 """
 
 from deskline.outbox.backoff import RetryPolicy, retry_delay
-from deskline.outbox.enqueue import enqueue
+from deskline.outbox.enqueue import enqueue, enqueue_once
 from deskline.outbox.handlers import (
     JobContext,
     JobHandler,
@@ -43,6 +44,7 @@ __all__ = [
     "attempts_of",
     "count_by_state",
     "enqueue",
+    "enqueue_once",
     "get_job",
     "handler_for",
     "job_handler",

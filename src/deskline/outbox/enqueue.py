@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.store.models import Job
-from deskline.store.repositories.jobs import add_job
+from deskline.store.repositories.jobs import add_job, add_job_once
 
 DEFAULT_PRIORITY = 0
 DEFAULT_MAX_ATTEMPTS = 10
@@ -47,3 +47,33 @@ async def enqueue(
         run_after=run_after,
         max_attempts=max_attempts,
     )
+
+
+async def enqueue_once(
+    session: AsyncSession,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    idempotency_key: str,
+    ordering_key: str | None = None,
+    priority: int = DEFAULT_PRIORITY,
+    run_after: datetime | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> bool:
+    """Add a job unless one with ``idempotency_key`` exists (one statement, nothing loaded);
+    True when this call added it."""
+    if not kind:
+        raise ValueError("a job needs a kind")
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    job_id = await add_job_once(
+        session,
+        kind=kind,
+        payload=payload,
+        idempotency_key=idempotency_key,
+        ordering_key=ordering_key,
+        priority=priority,
+        run_after=run_after,
+        max_attempts=max_attempts,
+    )
+    return job_id is not None

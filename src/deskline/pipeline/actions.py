@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.store.models import CallAction
+from deskline.store.repositories._dialect import dialect_insert
+from deskline.store.types import utcnow
 
 
 class ActionState:
@@ -66,20 +68,32 @@ async def record_action(
     remote_id: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> CallAction:
-    """Create or update the action's row."""
-    row = await get_action(session, source, call_id, action)
-    if row is None:
-        row = CallAction(
-            key=action_key(source, call_id, action),
-            source=source,
-            pbx_call_id=call_id,
-            action=action,
-        )
-        session.add(row)
-    row.state = state
+    """Create or update the action's row, in one ``INSERT … ON CONFLICT (key) DO UPDATE``
+    (``remote_id`` and ``detail`` are kept when not given)."""
+    now = utcnow()
+    values: dict[str, Any] = {
+        "key": action_key(source, call_id, action),
+        "source": source,
+        "pbx_call_id": call_id,
+        "action": action,
+        "state": state,
+        "remote_id": remote_id,
+        "detail": {} if detail is None else detail,
+        "created_at": now,
+        "updated_at": now,
+    }
+    changed: dict[str, Any] = {"state": state, "updated_at": now}
     if remote_id is not None:
-        row.remote_id = remote_id
+        changed["remote_id"] = remote_id
     if detail is not None:
-        row.detail = detail
-    await session.flush()
+        changed["detail"] = detail
+    statement = (
+        dialect_insert(session, CallAction, orm=True)
+        .values(values)
+        .on_conflict_do_update(index_elements=["key"], set_=changed)
+        .returning(CallAction)
+    )
+    # the session may hold the row already (a job's preloaded actions): refresh it
+    result = await session.scalars(statement, execution_options={"populate_existing": True})
+    row: CallAction = result.one()
     return row

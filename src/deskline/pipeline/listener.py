@@ -64,7 +64,7 @@ class SourceListener:
         self.pipeline = pipeline
         self.source = source
         self._pending: list[PendingPop] = []
-        self._synced: OrderedDict[str, None] = OrderedDict()
+        self._decided = _DecidedMemo(_REMEMBERED_CALLS * 4)
         self._enqueued = False
 
     def __repr__(self) -> str:
@@ -84,9 +84,16 @@ class SourceListener:
         agents = involved_bound(call, bound)
         if not agents:
             return
-        match = await self.pipeline.local_match(session, helpdesk, call)
-        await self._lookup(session, helpdesk, call, match)
-        await self._pops(session, helpdesk, call, agents, match)
+        # the index is read only when something needs it: the call's first change with a bound
+        # agent (lookup, phonebook sync) or a pop that is due now
+        first_look = self._decided.first(call.call_id, "index")
+        due = self._due_pops(call, agents)
+        if first_look or due:
+            match = await self.pipeline.local_match(session, helpdesk, call)
+            if first_look:
+                await self._lookup(session, helpdesk, call, match)
+            if due:
+                await self._pops(session, helpdesk, call, due, match)
         await self._tickets(session, helpdesk, call, update.ended, bound)
 
     # --- lookup ------------------------------------------------------------------------------
@@ -104,7 +111,7 @@ class SourceListener:
                 "lookup",
                 priority=LOOKUP_PRIORITY,
             )
-        if match.contact is not None and self._first_time(call.call_id):
+        if match.contact is not None:
             await sync_contact(session, helpdesk.connection_id, helpdesk.settings, match.contact)
 
     async def _enqueue(
@@ -117,36 +124,33 @@ class SourceListener:
         priority: int = 0,
         **payload: object,
     ) -> None:
-        """A job of this source's call; remembered so that the worker is woken after commit."""
-        await enqueue_call_job(
+        """A job of this source's call, once: a (call, action) this listener has seen committed
+        is not sent to the database again (the idempotency key would refuse it anyway); the
+        worker is woken after commit when a job was added."""
+        if not self._decided.first(call_id, action):
+            return
+        if await enqueue_call_job(
             session, kind, self.source, call_id, action, priority=priority, **payload
-        )
-        self._enqueued = True
-
-    def _first_time(self, call_id: str) -> bool:
-        if call_id in self._synced:
-            return False
-        self._synced[call_id] = None
-        while len(self._synced) > _REMEMBERED_CALLS:
-            self._synced.popitem(last=False)
-        return True
+        ):
+            self._enqueued = True
 
     # --- pops --------------------------------------------------------------------------------
+
+    def _due_pops(self, call: Call, agents: list[BoundAgent]) -> list[BoundAgent]:
+        """The agents whose pop is due now and was not sent yet (memory only, no database)."""
+        key = call_key(self.source, call.call_id)
+        hub = self.pipeline.hub
+        return [a for a in due_pops(call, agents) if not hub.was_popped(key, a.extension)]
 
     async def _pops(
         self,
         session: AsyncSession,
         helpdesk: ActiveHelpdesk,
         call: Call,
-        agents: list[BoundAgent],
+        due: list[BoundAgent],
         match: IndexMatch,
     ) -> None:
         key = call_key(self.source, call.call_id)
-        due = [
-            a for a in due_pops(call, agents) if not self.pipeline.hub.was_popped(key, a.extension)
-        ]
-        if not due:
-            return
         if match.contact is None and await self._lookup_pending(session, call):
             return  # the lookup job pops when it knows the contact
         for agent in due:
@@ -176,6 +180,7 @@ class SourceListener:
     async def after_commit(self) -> None:
         """Send the pops decided in the transaction that just committed; wake the worker
         when it enqueued jobs (a lookup must not wait for the worker's next poll)."""
+        self._decided.commit()
         if self._enqueued:
             self._enqueued = False
             self.pipeline.jobs_enqueued()
@@ -193,6 +198,7 @@ class SourceListener:
     def discard(self) -> None:
         """The transaction was rolled back: forget what it decided."""
         self._pending.clear()
+        self._decided.forget_uncommitted()
         self._enqueued = False
 
     # --- tickets, journal, recording ---------------------------------------------------------
@@ -215,8 +221,10 @@ class SourceListener:
             )
         if not ended:
             return
-        if settings.recording_applies and call.recording:
-            # fetched by the job that writes the journal, before it writes it
+        # the recording is fetched by the job that writes the journal, before it writes it
+        recorded = settings.recording_applies and call.recording
+        if recorded and self._decided.first(call.call_id, "recording"):
+            assert call.recording is not None
             await ensure_recording(session, self.source, call.call_id, call.recording)
         answered = call.answered_by is not None or call.answered_at is not None
         after_call = settings.tickets.after_call_applies(direction, answered)
@@ -234,3 +242,38 @@ class SourceListener:
             or len(journal_entries(call, bound, settings.skip_missed_for_unanswered_agents)) > 1
         ):
             await self._enqueue(session, Kinds.CALL_JOURNAL, call.call_id, "journal")
+
+
+class _DecidedMemo:
+    """What this listener decided per (call, step), kept once the deciding transaction commits.
+
+    :meth:`first` answers True the first time for a key, and marks it tentatively; the marks
+    become permanent at :meth:`commit` and are dropped by :meth:`forget_uncommitted` (a
+    rolled-back transaction decided nothing). The oldest keys go beyond ``limit``, so a very
+    old call's step may be decided again — which the database's idempotency keys make harmless.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._kept: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._tentative: set[tuple[str, str]] = set()
+
+    def __repr__(self) -> str:
+        return f"_DecidedMemo(kept={len(self._kept)}, tentative={len(self._tentative)})"
+
+    def first(self, call_id: str, step: str) -> bool:
+        key = (call_id, step)
+        if key in self._kept or key in self._tentative:
+            return False
+        self._tentative.add(key)
+        return True
+
+    def commit(self) -> None:
+        for key in self._tentative:
+            self._kept[key] = None
+        self._tentative.clear()
+        while len(self._kept) > self.limit:
+            self._kept.popitem(last=False)
+
+    def forget_uncommitted(self) -> None:
+        self._tentative.clear()

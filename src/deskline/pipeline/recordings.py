@@ -19,9 +19,10 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import select
+from sqlalchemy import case, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.crypto import derive_key
@@ -138,23 +139,25 @@ class RecordingCache:
     def path_for(self, token: str) -> Path:
         return self.directory / f"{token}.rec"
 
-    async def get(self, token: str) -> CachedRecording:
+    async def get(self, token: str, *, known: Recording | None = None) -> CachedRecording:
         """The cached file of a recording, fetched from the PBX first if needed.
 
-        Raises :class:`RecordingNotReadyError` / :class:`RecordingUnavailableError`, and
-        :class:`LookupError` for an unknown token."""
+        ``known``: the recording's row as the caller has just read it (a job of its call),
+        so that it is not read again. Raises :class:`RecordingNotReadyError` /
+        :class:`RecordingUnavailableError`, and :class:`LookupError` for an unknown token."""
         if len(self._locks) > 1000:
             self._locks = {k: v for k, v in self._locks.items() if v.locked()}
         async with self._locks.setdefault(token, asyncio.Lock()):
-            return await self._get(token)
+            return await self._get(token, known if known and known.token == token else None)
 
-    async def _get(self, token: str) -> CachedRecording:
-        async with self.db.read() as session:
-            row = await recording_by_token(session, token)
-            if row is None:
-                raise LookupError("no such recording")
-            source, ref, state = row.source, row.ref, row.state
-            content_type, cached = row.content_type, row.cache_path
+    async def _get(self, token: str, row: Recording | None) -> CachedRecording:
+        if row is None:
+            async with self.db.read() as session:
+                row = await recording_by_token(session, token)
+        if row is None:
+            raise LookupError("no such recording")
+        source, ref, state = row.source, row.ref, row.state
+        content_type, cached = row.content_type, row.cache_path
         path = self.path_for(token)
         if state == RecordingState.READY and cached and path.is_file():
             return CachedRecording(
@@ -172,16 +175,25 @@ class RecordingCache:
         return CachedRecording(path, fetched.content_type, fetched.size)
 
     async def _note(self, token: str, state: str, fetched: FetchedRecording | None) -> None:
+        """Count the attempt and set the state, in one statement; a recording once ready
+        stays ready (a later failed fetch of the same file only counts)."""
+        changes: dict[str, Any] = {
+            "attempts": Recording.attempts + 1,
+            "updated_at": utcnow(),
+            "state": case(
+                (Recording.state == RecordingState.READY, Recording.state), else_=literal(state)
+            )
+            if state != RecordingState.READY
+            else state,
+        }
+        if fetched is not None:
+            changes |= {
+                "content_type": fetched.content_type,
+                "size": fetched.size,
+                "cache_path": str(self.path_for(token)),
+            }
         async with self.db.transaction() as session:
-            row = await recording_by_token(session, token)
-            if row is None:
-                return
-            row.attempts += 1
-            row.updated_at = utcnow()
-            if state != RecordingState.READY and row.state == RecordingState.READY:
-                return
-            row.state = state
-            if fetched is not None:
-                row.content_type = fetched.content_type
-                row.size = fetched.size
-                row.cache_path = str(self.path_for(token))
+            await session.execute(
+                update(Recording).where(Recording.token == token).values(changes),
+                execution_options={"synchronize_session": False},
+            )

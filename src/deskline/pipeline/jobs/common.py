@@ -25,7 +25,7 @@ from deskline.calls.model import Call
 from deskline.connector import Connector
 from deskline.errors import HelpdeskAuthError, HelpdeskError, JobError, PermanentJobError
 from deskline.integration.connectors import ActiveHelpdesk
-from deskline.outbox import ClaimedJob, JobContext, enqueue
+from deskline.outbox import ClaimedJob, JobContext, enqueue_once
 from deskline.pipeline.actions import ActionState, action_key, actions_of_call
 from deskline.pipeline.contact_index import IndexedContact
 from deskline.pipeline.recordings import recording_of_call
@@ -78,9 +78,10 @@ async def enqueue_call_job(
     *,
     priority: int = 0,
     **payload: object,
-) -> None:
-    """A job for one (call, action), at most once (the action key is its idempotency key)."""
-    await enqueue(
+) -> bool:
+    """A job for one (call, action), at most once (the action key is its idempotency key);
+    True when this call added it."""
+    return await enqueue_once(
         session,
         kind,
         {"source": source, "call_id": call_id, **payload},

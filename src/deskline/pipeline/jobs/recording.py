@@ -35,7 +35,7 @@ async def prepare_recording(job: CallJob) -> str | None:
 async def _fetch(job: CallJob, token: str) -> str | None:
     options = job.pipeline.options.recordings
     try:
-        cached = await job.pipeline.recordings.get(token)
+        cached = await job.pipeline.recordings.get(token, known=job.recording)
     except LookupError:
         return "the recording row is gone"
     except RecordingUnavailableError as exc:

@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from deskline.store.models import Base
 
 
-def dialect_insert(session: AsyncSession, model: type[Base]) -> Any:
-    """``INSERT`` with ``on_conflict_do_nothing/do_update`` for the session's dialect."""
-    table = cast(Table, model.__table__)
+def dialect_insert(session: AsyncSession, model: type[Base], *, orm: bool = False) -> Any:
+    """``INSERT`` with ``on_conflict_do_nothing/do_update`` for the session's dialect; on the
+    model's table (Core), or with ``orm`` on the model itself (``RETURNING`` rows as objects)."""
+    target: Any = model if orm else cast(Table, model.__table__)
     if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+        return postgresql.insert(target)
+    return sqlite.insert(target)
 
 
 def insert_ignoring_conflicts(

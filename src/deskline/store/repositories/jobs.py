@@ -32,8 +32,50 @@ async def add_job(
     With an ``idempotency_key`` that a job already has, no job is added and that job is
     returned (safe under concurrency: the unique key decides, ``ON CONFLICT DO NOTHING``).
     """
+    row = _job_row(kind, payload, ordering_key, idempotency_key, priority, run_after, max_attempts)
+    if idempotency_key is None:
+        job = Job(**row)
+        session.add(job)
+        await session.flush()
+        return job
+    job_id = await _insert_once(session, row)
+    if job_id is None:
+        existing = await find_by_idempotency_key(session, idempotency_key)
+        assert existing is not None  # the conflict was with this row
+        return existing
+    added = await session.get(Job, job_id)
+    assert added is not None
+    return added
+
+
+async def add_job_once(
+    session: AsyncSession,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    idempotency_key: str,
+    ordering_key: str | None = None,
+    priority: int = 0,
+    run_after: datetime | None = None,
+    max_attempts: int = 10,
+) -> int | None:
+    """Like :func:`add_job` with an idempotency key, in one statement: the new job's id, or
+    None when a job with that key exists already (nothing is loaded either way)."""
+    row = _job_row(kind, payload, ordering_key, idempotency_key, priority, run_after, max_attempts)
+    return await _insert_once(session, row)
+
+
+def _job_row(
+    kind: str,
+    payload: dict[str, Any],
+    ordering_key: str | None,
+    idempotency_key: str | None,
+    priority: int,
+    run_after: datetime | None,
+    max_attempts: int,
+) -> dict[str, Any]:
     now = utcnow()
-    row = {
+    return {
         "kind": kind,
         "payload": payload,
         "ordering_key": ordering_key,
@@ -46,21 +88,13 @@ async def add_job(
         "created_at": now,
         "updated_at": now,
     }
-    if idempotency_key is None:
-        job = Job(**row)
-        session.add(job)
-        await session.flush()
-        return job
+
+
+async def _insert_once(session: AsyncSession, row: dict[str, Any]) -> int | None:
     statement = insert_ignoring_conflicts(session, Job, ("idempotency_key",))
     returning = statement.returning(Job.__table__.c.id)
-    job_id = (await session.execute(returning, [row])).scalar_one_or_none()
-    if job_id is None:
-        existing = await find_by_idempotency_key(session, idempotency_key)
-        assert existing is not None  # the conflict was with this row
-        return existing
-    added = await session.get(Job, job_id)
-    assert added is not None
-    return added
+    job_id: int | None = (await session.execute(returning, [row])).scalar_one_or_none()
+    return job_id
 
 
 async def find_by_idempotency_key(session: AsyncSession, key: str) -> Job | None:

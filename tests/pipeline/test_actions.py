@@ -1,0 +1,44 @@
+"""``call_actions`` rows: created once per (call, action), updated in place by one upsert."""
+
+from __future__ import annotations
+
+from deskline.pipeline.actions import (
+    ActionState,
+    action_key,
+    actions_of_call,
+    get_action,
+    record_action,
+)
+from deskline.store.db import Database
+
+
+async def test_record_action_creates_then_updates_keeping_what_is_not_given(db: Database) -> None:
+    async with db.transaction() as session:
+        created = await record_action(
+            session, "pbx", "c1", "ticket", state=ActionState.PENDING, detail={"try": 1}
+        )
+        assert (created.key, created.state, created.remote_id, created.detail) == (
+            action_key("pbx", "c1", "ticket"),
+            ActionState.PENDING,
+            None,
+            {"try": 1},
+        )
+    async with db.transaction() as session:
+        loaded = await get_action(session, "pbx", "c1", "ticket")  # in the identity map
+        updated = await record_action(session, "pbx", "c1", "ticket", remote_id="T-42")
+        assert updated is loaded and updated.id == created.id
+        assert (loaded.state, loaded.remote_id, loaded.detail) == (
+            ActionState.DONE,
+            "T-42",
+            {"try": 1},
+        )
+        await record_action(session, "pbx", "c1", "ticket", detail={"try": 2})
+        await record_action(session, "pbx", "c1", "contact", remote_id="U-7")
+
+    async with db.read() as session:
+        rows = await actions_of_call(session, "pbx", "c1")
+    assert {name: (row.state, row.remote_id, row.detail) for name, row in rows.items()} == {
+        "ticket": (ActionState.DONE, "T-42", {"try": 2}),
+        "contact": (ActionState.DONE, "U-7", {}),
+    }
+    assert rows["ticket"].updated_at >= rows["ticket"].created_at

@@ -1,0 +1,78 @@
+"""The recording cache: fetched from the PBX once, every attempt counted, ready stays ready."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deskline.pbx.recordings import (
+    FetchedRecording,
+    RecordingNotReadyError,
+    RecordingUnavailableError,
+    write_file,
+)
+from deskline.pipeline.recordings import (
+    RecordingCache,
+    RecordingState,
+    ensure_recording,
+    recording_by_token,
+)
+from deskline.store.db import Database
+
+
+class Pbx:
+    def __init__(self) -> None:
+        self.answers: list[bytes | Exception] = []
+        self.fetched: list[str] = []
+
+    async def __call__(self, source: str, ref: str, destination: Path) -> FetchedRecording:
+        self.fetched.append(ref)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        write_file(destination, answer)
+        return FetchedRecording("audio/wav", len(answer))
+
+
+async def _state(db: Database, token: str) -> tuple[str, int, int | None]:
+    async with db.read() as session:
+        row = await recording_by_token(session, token)
+        assert row is not None
+        return row.state, row.attempts, row.size
+
+
+async def test_fetched_once_with_each_attempt_counted(db: Database, tmp_path: Path) -> None:
+    async with db.transaction() as session:
+        token = (await ensure_recording(session, "pbx", "c1", "rec-1.wav")).token
+        assert (await ensure_recording(session, "pbx", "c1", "rec-1.wav")).token == token
+    pbx = Pbx()
+    cache = RecordingCache(db, tmp_path, pbx)
+
+    pbx.answers = [RecordingNotReadyError("still writing"), b"RIFF-1234"]
+    with pytest.raises(RecordingNotReadyError):
+        await cache.get(token)
+    assert await _state(db, token) == (RecordingState.PENDING, 1, None)
+    first = await cache.get(token)
+    again = await cache.get(token)
+    assert first == again and first.size == 9 and first.path.read_bytes() == b"RIFF-1234"
+    assert pbx.fetched == ["rec-1.wav", "rec-1.wav"]  # not a third time
+    assert await _state(db, token) == (RecordingState.READY, 2, 9)
+
+    with pytest.raises(LookupError):
+        await cache.get("no-such-token")
+
+
+async def test_a_ready_recording_stays_ready_when_a_later_fetch_fails(
+    db: Database, tmp_path: Path
+) -> None:
+    async with db.transaction() as session:
+        row = await ensure_recording(session, "pbx", "c2", "rec-2.wav")
+    pbx = Pbx()
+    pbx.answers = [b"RIFF", RecordingUnavailableError("deleted on the PBX")]
+    cache = RecordingCache(db, tmp_path, pbx)
+    await cache.get(row.token, known=row)  # the caller's row: not read again
+    cache.path_for(row.token).unlink()  # the cached file went away
+    with pytest.raises(RecordingUnavailableError):
+        await cache.get(row.token)
+    assert await _state(db, row.token) == (RecordingState.READY, 2, 4)
