@@ -19,6 +19,10 @@ from deskline.budget.config import BudgetConfig, margin_of
 from deskline.budget.feedback import RateLimitFeedback
 
 
+MIN_WAIT_SECONDS = 1e-6
+"""The shortest wait :meth:`SlidingWindow.delay` answers for a full window."""
+
+
 class SlidingWindow:
     """The grants of the last window and what the helpdesk said; decides who may go when."""
 
@@ -66,7 +70,10 @@ class SlidingWindow:
         if needed >= len(self._grants):  # beyond what is in the window now
             rounds = needed // max(1, limit)
             return self.window * (rounds + 1)
-        return max(0.0, self._grants[needed] + self.window - now)
+        # that grant is still in the window (pruning keeps exactly those after now - window),
+        # so the wait is never 0 — even where the float sum rounds it to 0 (a grant at 3e-35
+        # with a 10 s window: 3e-35 + 10 - 10 == 0.0, yet at 10.0 it still counts)
+        return max(self._grants[needed] + self.window - now, MIN_WAIT_SECONDS)
 
     def grant(self, now: float) -> None:
         """Count a request that goes now (call only when :meth:`delay` is 0)."""

@@ -75,7 +75,7 @@ class Runtime:
         self.passwords = passwords or Passwords()
         self.kinds = load_adapter_kinds()
         settle = self.options.settle_seconds
-        self.recording_fetcher = SupervisorRecordingFetcher(db, self.box)
+        self.recording_fetcher = SupervisorRecordingFetcher()
         self.pop_relay = (
             RedisPopRelay(settings.redis_url, self.options.fanout) if settings.redis_url else None
         )

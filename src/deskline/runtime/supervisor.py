@@ -108,6 +108,13 @@ class PbxSupervisor:
         runner = self._runners.get(connection_id)
         return None if runner is None else runner.adapter
 
+    def adapter_named(self, name: str) -> PbxAdapter | None:
+        """The running adapter of the connection called ``name`` (a call's ``source``)."""
+        for runner in self._runners.values():
+            if runner.view.name == name:
+                return runner.adapter
+        return None
+
     async def stop(self) -> None:
         """Close every adapter, then cancel what is left."""
         async with self._lock:
