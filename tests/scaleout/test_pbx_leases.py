@@ -152,3 +152,42 @@ async def test_a_holder_that_loses_its_database_session_stops_and_another_takes_
         await b.stop()
         await a.leases.aclose()
         await b.leases.aclose()
+
+
+async def test_the_stopping_holder_leaves_its_status_before_its_lease(
+    postgres_db: Database,
+) -> None:
+    """Written after the lease is freed, "stopped" could land on top of the status of the
+    process that took over (it did, now and then, under load)."""
+    async with postgres_db.transaction() as session:
+        view = await PbxConnectionRepository(session, BOX).create(
+            name="office", kind="lease-test", config={}
+        )
+    a = supervisor(postgres_db)
+    status_when_released: list[str] = []
+    acquire = a.leases.acquire
+
+    async def acquire_watched(connection_id: int) -> object:
+        lease = await acquire(connection_id)
+        if lease is not None:
+            release = lease.release
+
+            async def release_watched() -> None:
+                async with postgres_db.read() as session:
+                    row = await PbxConnectionRepository(session, BOX).get(connection_id)
+                    assert row is not None
+                    status_when_released.append(row.status)
+                await release()
+
+            lease.release = release_watched  # type: ignore[method-assign]
+        return lease
+
+    a.leases.acquire = acquire_watched  # type: ignore[method-assign]
+    try:
+        await a.start()
+        await until(lambda: a.adapter(view.id) is not None)
+        await a.stop()
+        assert status_when_released == ["stopped"]
+    finally:
+        await a.stop()
+        await a.leases.aclose()

@@ -18,7 +18,6 @@ from collections import deque
 from deskline.budget.config import BudgetConfig, margin_of
 from deskline.budget.feedback import RateLimitFeedback
 
-
 MIN_WAIT_SECONDS = 1e-6
 """The shortest wait :meth:`SlidingWindow.delay` answers for a full window."""
 

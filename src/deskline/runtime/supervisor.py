@@ -124,10 +124,7 @@ class PbxSupervisor:
     async def _halt(self, connection_id: int, final: ConnectionStatus | None = None) -> None:
         runner = self._runners.pop(connection_id, None)
         if runner is not None:
-            held = runner.held_lease
-            await runner.stop(self.options.stop_timeout_seconds)
-            if final is not None and held:
-                await self.write_status(connection_id, final, None)
+            await runner.stop(self.options.stop_timeout_seconds, final)
 
     async def write_status(
         self, connection_id: int, status: ConnectionStatus, detail: str | None
@@ -153,16 +150,19 @@ class _ConnectionRunner:
         self._last: tuple[ConnectionStatus, str | None] | None = None
         self._stopping = asyncio.Event()
         self._lease: PbxLease | None = None
-        self.held_lease = False
-        """This process ran the adapter (held the lease) at some point."""
+        self._final: ConnectionStatus | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._keep_running(), name=f"pbx:{self.view.name}")
 
-    async def stop(self, wait_seconds: float) -> None:
+    async def stop(self, wait_seconds: float, final: ConnectionStatus | None = None) -> None:
+        """Stop the adapter; ``final``: the status to leave, written while this process still
+        holds the lease (written after, it could overwrite the status of the process that
+        takes over)."""
         task, adapter = self._task, self.adapter
         if task is None:
             return
+        self._final = final
         # not only the cancel below: Python 3.11's wait_for may swallow it (the runner checks)
         self._stopping.set()
         if adapter is not None:
@@ -213,6 +213,9 @@ class _ConnectionRunner:
                 self.adapter = None
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(adapter.close(), options.stop_timeout_seconds)
+                if self._stopping.is_set() and self._final is not None:
+                    with contextlib.suppress(Exception):
+                        await self._status(self._final, None)
                 await self._drop_lease()
             if self._stopping.is_set():
                 return
@@ -252,7 +255,6 @@ class _ConnectionRunner:
                 log.warning("PBX connection %s: cannot ask for its lease: %s", self.view.name, exc)
                 self._lease = None
             if self._lease is not None:
-                self.held_lease = True
                 return True
             if not waited:
                 waited = True
