@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.harness.procstats import load_average  # noqa: E402
+from bench.harness.procstats import load_average, machine_speed_ms  # noqa: E402
 from bench.harness.report import TARGETS, table  # noqa: E402
 from bench.harness.scenarios import budget, faults, latency, memory, throughput  # noqa: E402
 from bench.harness.scenarios.sizes import FULL, QUICK, Sizes  # noqa: E402
@@ -54,7 +54,7 @@ FAULTS = {name for name in SCENARIOS if name.startswith("fault_")}
 
 def run_scenario(name: str, workdir: Path, sizes: Sizes) -> dict[str, Any]:
     """One scenario's figures; a scenario that breaks reports its error instead."""
-    started, load_before = time.monotonic(), load_average()
+    started, load_before, speed_before = time.monotonic(), load_average(), machine_speed_ms()
     try:
         figures = SCENARIOS[name](workdir, sizes)
     except Exception as exc:
@@ -62,6 +62,7 @@ def run_scenario(name: str, workdir: Path, sizes: Sizes) -> dict[str, Any]:
         figures = {"error": f"{type(exc).__name__}: {str(exc)[:2000]}"}
     figures["seconds"] = round(time.monotonic() - started, 1)
     figures["load_average"] = [round(load_before, 2), round(load_average(), 2)]
+    figures["machine_speed_ms"] = [speed_before, machine_speed_ms()]
     return figures
 
 

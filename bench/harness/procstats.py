@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -28,3 +29,21 @@ def cpu_seconds(pid: int) -> float:
 
 def load_average() -> float:
     return os.getloadavg()[0]
+
+
+CALIBRATION_LOOP = 2_000_000
+
+
+def machine_speed_ms() -> float:
+    """Milliseconds this machine takes right now for a fixed pure-Python loop (best of 3).
+
+    Shared machines change speed between runs (and within one: 2x was seen here); a figure
+    measured while this number was twice as high was measured on a machine half as fast."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for n in range(CALIBRATION_LOOP):
+            total += n
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
