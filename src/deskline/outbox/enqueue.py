@@ -33,10 +33,7 @@ async def enqueue(
     exists already → nothing is added and that job is returned. Higher ``priority`` runs
     first among due jobs.
     """
-    if not kind:
-        raise ValueError("a job needs a kind")
-    if max_attempts < 1:
-        raise ValueError("max_attempts must be at least 1")
+    _check(kind, max_attempts)
     return await add_job(
         session,
         kind=kind,
@@ -62,10 +59,7 @@ async def enqueue_once(
 ) -> bool:
     """Add a job unless one with ``idempotency_key`` exists (one statement, nothing loaded);
     True when this call added it."""
-    if not kind:
-        raise ValueError("a job needs a kind")
-    if max_attempts < 1:
-        raise ValueError("max_attempts must be at least 1")
+    _check(kind, max_attempts)
     job_id = await add_job_once(
         session,
         kind=kind,
@@ -77,3 +71,10 @@ async def enqueue_once(
         max_attempts=max_attempts,
     )
     return job_id is not None
+
+
+def _check(kind: str, max_attempts: int) -> None:
+    if not kind:
+        raise ValueError("a job needs a kind")
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")

@@ -236,15 +236,7 @@ class ContactIndex:
                 )
             )
         await session.flush()
-        return IndexedContact(
-            remote_id=row.remote_id,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            email=row.email,
-            popup_url=row.popup_url,
-            numbers=tuple(raw for _, raw in numbers),
-            origin=row.origin,
-        )
+        return _indexed(row, (raw for _, raw in numbers))
 
     @staticmethod
     def _numbers(contact: Contact, extra: Iterable[str]) -> list[tuple[str, str]]:
