@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from deskline.calls.events import CallEvent
 from deskline.pbx.webhook.config import WebhookConfig
-from deskline.web.pbx_webhooks import WebhookTarget, build_pbx_webhook_router
+from deskline.web.pbx_webhooks import Resolver, WebhookTarget, build_pbx_webhook_router
 from tests.pbx.webhook.conftest import TOKEN
 from tests.pbx.webhook.test_router import RING, post
 
@@ -23,19 +23,20 @@ async def unreachable_sink(events: Sequence[CallEvent]) -> list[CallEvent]:
     raise refused()
 
 
-async def _client(app: FastAPI) -> httpx.AsyncClient:
+async def _ring_answer(resolve: Resolver) -> httpx.Response:
+    """What the webhook answers a ring with connections found by ``resolve``."""
+    app = FastAPI()
+    app.include_router(build_pbx_webhook_router(resolve))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url="http://deskline.test")
+    async with httpx.AsyncClient(transport=transport, base_url="http://deskline.test") as client:
+        return await post(client, RING)
 
 
 async def test_connection_lookup_failing_to_reach_the_database_is_503() -> None:
     async def resolve(name: str) -> WebhookTarget | None:
         raise refused()
 
-    app = FastAPI()
-    app.include_router(build_pbx_webhook_router(resolve))
-    async with await _client(app) as client:
-        response = await post(client, RING)
+    response = await _ring_answer(resolve)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert "retry" in response.json()["detail"]
@@ -47,9 +48,6 @@ async def test_storing_events_failing_to_reach_the_database_is_503() -> None:
     async def resolve(name: str) -> WebhookTarget | None:
         return target
 
-    app = FastAPI()
-    app.include_router(build_pbx_webhook_router(resolve))
-    async with await _client(app) as client:
-        response = await post(client, RING)
+    response = await _ring_answer(resolve)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"

@@ -27,6 +27,7 @@ from deskline.errors import HelpdeskAuthError, HelpdeskError, JobError, Permanen
 from deskline.integration.connectors import ActiveHelpdesk
 from deskline.outbox import ClaimedJob, JobContext, enqueue_once
 from deskline.pipeline.actions import ActionState, action_key, actions_of_call
+from deskline.pipeline.bindings import BoundAgent
 from deskline.pipeline.contact_index import IndexedContact
 from deskline.pipeline.recordings import recording_of_call
 from deskline.pipeline.request_log import RequestContext, collecting, watch
@@ -124,6 +125,11 @@ class CallJob:
     def remember(self, row: CallAction) -> None:
         """An action this job has recorded (or will record when it succeeds)."""
         self.actions[row.action] = row
+
+    async def bound_agents(self) -> dict[str, BoundAgent]:
+        """Every bound extension of the call's helpdesk connection (the pipeline's cache)."""
+        async with self.pipeline.db.read() as session:
+            return await self.pipeline.bound_agents(session, self.helpdesk.connection_id)
 
     async def connector(self) -> Connector:
         return watch(await self.helpdesk.connector())

@@ -16,8 +16,7 @@ async def run_display(job: CallJob) -> str | None:
     if job.helpdesk.template.scenario(ScenarioId.SCREEN_POP) is None:
         return "the template has no ScreenPop scenario"
     done = job.action(action)
-    async with job.pipeline.db.read() as session:
-        bound = await job.pipeline.bound_agents(session, job.helpdesk.connection_id)
+    bound = await job.bound_agents()
     if done is not None:
         return "displayed before"
     agent = bound.get(extension)

@@ -46,8 +46,7 @@ async def run_create_contact(job: CallJob) -> str | None:
 
 async def pop_due(job: CallJob, contact: IndexedContact | None) -> str:
     """Pop the call to agents whose automatic pop is due and who were not popped yet."""
-    async with job.pipeline.db.read() as session:
-        bound = await job.pipeline.bound_agents(session, job.helpdesk.connection_id)
+    bound = await job.bound_agents()
     agents = due_pops(job.call, involved_bound(job.call, bound), late=True)
     popped: list[BoundAgent] = []
     key = call_key(job.source, job.call_id)

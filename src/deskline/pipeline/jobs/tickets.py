@@ -47,11 +47,6 @@ def template_journals_in_ticket(template: HelpdeskTemplate) -> bool:
     return scenario is not None and ActivitySettings.of(scenario).journal_in_ticket
 
 
-async def _agents(job: CallJob) -> dict[str, BoundAgent]:
-    async with job.pipeline.db.read() as session:
-        return await job.pipeline.bound_agents(session, job.helpdesk.connection_id)
-
-
 async def record_path(job: CallJob) -> str:
     """deskline's signed link of the call's recording, when F13 applies and it is ready."""
     if not job.helpdesk.settings.recording_applies:
@@ -80,7 +75,7 @@ async def run_create_ticket(job: CallJob) -> str | None:
         await _skip(job, "ticket", "the caller is not a helpdesk contact")
         return "no ticket: the number is not a helpdesk contact"
     await sync_to_phonebook(job, contact)
-    bound = await _agents(job)
+    bound = await job.bound_agents()
     chosen = responsible_agent(job.call, bound)
     agent = chosen.agent if chosen else None
     with_journal = timing == AFTER and settings.journal_applies and journal_in_ticket(job)
@@ -171,7 +166,7 @@ async def run_call_journal(job: CallJob) -> str | None:
     if ticket is None or ticket.state != ActionState.DONE or not ticket.remote_id:
         return "no ticket for this call: nothing to log on"
     await prepare_recording(job)
-    bound = await _agents(job)
+    bound = await job.bound_agents()
     contact = await known_contact(job)
     path = await record_path(job)
     written = []
