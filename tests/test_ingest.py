@@ -261,3 +261,54 @@ async def test_a_bad_batch_in_a_group_fails_only_its_sender(db: Database) -> Non
     assert (await _stored_call(db, "ok1")).phase == CallPhase.RINGING
     assert (await _stored_call(db, "ok2")).phase == CallPhase.RINGING
     assert await _count(db, PbxEvent) == 4
+
+
+class EarlyListener:
+    """A listener with an early step: records what it was shown and what was stored then."""
+
+    def __init__(self, db: Database, *, fails: bool = False) -> None:
+        self.db = db
+        self.fails = fails
+        self.early_calls: list[tuple[list[str], int]] = []  # (call phases, events stored then)
+        self.stored: list[TrackerUpdate] = []
+
+    async def __call__(self, session: AsyncSession, update: TrackerUpdate) -> None:
+        self.stored.append(update)
+
+    async def early(self, updates: list[TrackerUpdate]) -> None:
+        stored = await _count(self.db, PbxEvent)
+        self.early_calls.append(([u.call.phase.value for u in updates], stored))
+        if self.fails:
+            raise RuntimeError("early step bug")
+
+
+async def test_a_live_batch_is_shown_to_the_early_step_before_it_is_stored(db: Database) -> None:
+    listener = EarlyListener(db)
+    tracker = CallTracker()
+    ingest = EventIngestor(db, tracker, "pbx1", listener)
+    now = datetime.now(UTC)
+
+    await ingest(ringing("c1", now))
+    await ingest(ringing("c1", now))  # redelivered: nothing new to show
+
+    assert listener.early_calls == [(["ringing", "ringing"], 0)]  # before its events were stored
+    assert len(listener.stored) == 2
+    stored = tracker.get("c1")
+    assert stored is not None and stored.legs[0].extension == "2001"
+    assert (await _stored_call(db, "c1")).phase == CallPhase.RINGING
+
+
+async def test_old_events_are_not_shown_to_the_early_step(db: Database) -> None:
+    listener = EarlyListener(db)
+    ingest = EventIngestor(db, CallTracker(), "pbx1", listener)
+    await ingest(ringing("c1", datetime.now(UTC) - timedelta(minutes=5)))  # a replay
+    assert listener.early_calls == []
+    assert len(listener.stored) == 2
+
+
+async def test_a_failing_early_step_does_not_stop_the_events_being_stored(db: Database) -> None:
+    listener = EarlyListener(db, fails=True)
+    ingest = EventIngestor(db, CallTracker(), "pbx1", listener)
+    await ingest(ringing("c1", datetime.now(UTC)))
+    assert len(listener.early_calls) == 1
+    assert (await _stored_call(db, "c1")).phase == CallPhase.RINGING

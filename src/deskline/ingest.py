@@ -10,6 +10,13 @@ An :class:`EventIngestor` takes a batch of call events and, in ONE database tran
    listener's optional ``after_commit()`` runs (ring-time screen pops), after a rollback its
    optional ``discard()``.
 
+**Before** storing, a listener with an ``early(updates)`` step is shown what the batch would do
+(:meth:`~deskline.calls.tracker.CallTracker.preview`, the tracker unchanged) when every event of
+the batch happened within :data:`EARLY_WINDOW_SECONDS`: ring-time screen pops go out from
+there without waiting for the write transaction (and for the batches stored before it). The
+early step may only do what is harmless if the batch is then not stored: a pop is sent at most
+once per call and agent, and a redelivery is stored as usual.
+
 It returns only after the commit: an adapter may acknowledge the events to the PBX once the
 call returns ("stored before acknowledged", F25). If anything fails, nothing is stored and the
 tracker is rolled back to where it was, so a redelivery of the same batch is processed afresh.
@@ -34,6 +41,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.calls.events import CallEvent
+from deskline.calls.folding import aware
 from deskline.calls.tracker import CallTracker, TrackerUpdate
 from deskline.errors import StorageError
 from deskline.observability.context import bind_call_id
@@ -49,6 +57,9 @@ CallListener = Callable[[AsyncSession, TrackerUpdate], Awaitable[None]]
 """``async def on_call(session, update)``: reacts to a call change inside its transaction."""
 
 MAX_SAVE_TRIES = 5
+EARLY_WINDOW_SECONDS = 60.0
+"""Only batches of events this recent are previewed for the listener's early step: a live
+stream, not a replay or a redelivery of old events (whose call may be stored and over)."""
 
 
 class EventIngestor:
@@ -84,11 +95,29 @@ class EventIngestor:
             return
         pending = _Pending(list(events), asyncio.get_running_loop().create_future())
         self._queue.append(pending)
+        await self._early(pending.events)
         async with self._turn:
             if not pending.done.done():
                 group, self._queue = self._queue, []
                 await self._store_group(group)
         await pending.done
+
+    async def _early(self, events: Sequence[CallEvent]) -> None:
+        """Show the listener's early step what these events would do (best effort)."""
+        early = getattr(self.listener, "early", None)
+        if early is None:
+            return
+        now = utcnow()
+        if any(
+            abs((now - aware(event.at)).total_seconds()) > EARLY_WINDOW_SECONDS for event in events
+        ):
+            return
+        try:
+            updates = [update for update in self.tracker.preview(events) if update.changed]
+            if updates:
+                await early(updates)
+        except Exception:  # pops are best effort: the stored path decides them again
+            log.exception("%s: the call listener's early step failed", self)
 
     async def _store_group(self, group: list[_Pending]) -> None:
         try:

@@ -361,3 +361,44 @@ def test_finalise_all_decides_every_call_in_flight() -> None:
     assert updates["b"].call.status is CallStatus.ANSWERED
     assert tracker.in_flight() == []
     assert tracker.get("a") is not None
+
+
+def test_a_preview_shows_what_apply_would_do_and_changes_nothing() -> None:
+    tracker = CallTracker(settle_seconds=0)
+    tracker.apply(offered(0, key="offer"))
+    tracker.apply(ringing(1, "2005", key="ring-2005"))
+    before = tracker.get("c1")
+    batch = [
+        ringing(1, "2005", key="ring-2005"),  # a duplicate: no update
+        answered(4, "2005"),
+        ringing(0, "2010", call_id="c2"),  # a call the tracker does not know yet
+        leg_ended(30, "2005", LegStatus.ANSWERED),
+        hung_up(30),
+        cdr(31, status=CallStatus.ANSWERED),
+    ]
+
+    previewed = tracker.preview(batch)
+
+    assert tracker.get("c1") == before  # the tracker itself did not move
+    assert tracker.get("c2") is None
+    assert tracker.in_flight() == [before]
+    applied = [update for event in batch if (update := tracker.apply(event)) is not None]
+    assert previewed == applied  # the same updates, in the same order
+    assert [u.call.call_id for u in previewed] == ["c1", "c2", "c1", "c1", "c1"]
+    assert previewed[-1].ended and previewed[-1].call.status is CallStatus.ANSWERED
+
+
+def test_a_preview_of_an_ended_call_keeps_the_ended_calls_remembered() -> None:
+    tracker = CallTracker(settle_seconds=0, keep_ended=2)
+    for call_id in ("a", "b"):
+        tracker.apply(ringing(0, "2005", call_id=call_id, key=f"{call_id}-ring"))
+        tracker.apply(hung_up(5, call_id=call_id))
+        tracker.apply(cdr(6, status=CallStatus.NO_ANSWER, call_id=call_id))
+    tracker.apply(ringing(0, "2005", call_id="c"))
+
+    (update,) = tracker.preview([hung_up(5, call_id="c")])
+    previewed = tracker.preview([cdr(6, status=CallStatus.NO_ANSWER, call_id="c")])
+
+    assert not update.ended and previewed[0].ended
+    # ending "c" in the preview did not push "a" out of the real tracker's memory
+    assert tracker.apply(ringing(0, "2005", call_id="a", key="a-ring")) is None

@@ -35,6 +35,7 @@ from __future__ import annotations
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -141,14 +142,29 @@ class CallTracker:
     def in_flight(self) -> list[Call]:
         return [_copy(tracked.call) for tracked in self._live.values()]
 
+    def preview(self, events: Iterable[CallEvent]) -> list[TrackerUpdate]:
+        """What applying ``events`` would do, without changing this tracker.
+
+        The events' calls are copied into a scratch tracker and the events applied there:
+        duplicates are dropped as :meth:`apply` would, and the updates are the same as the
+        real application's. Used to send ring-time pops before the events are stored.
+        """
+        events = list(events)
+        scratch = CallTracker(keep_ended=len(events) + 1)
+        scratch._settle, scratch._stale = self._settle, self._stale
+        for call_id in dict.fromkeys(event.call_id for event in events):
+            if call_id in self._live:
+                scratch._live[call_id] = deepcopy(self._live[call_id])
+            elif call_id in self._ended:
+                scratch._ended[call_id] = deepcopy(self._ended[call_id])
+        return [update for event in events if (update := scratch.apply(event)) is not None]
+
     def checkpoint(self, call_ids: Iterable[str]) -> dict[str, object]:
         """The full state of these calls now (absent ones included), for :meth:`rollback`.
 
         Used by the event ingestor: it applies a batch, and if the batch's database
         transaction fails, the tracker must forget the batch (added for deskline.ingest).
         """
-        from copy import deepcopy
-
         saved: dict[str, object] = {}
         for call_id in call_ids:
             if call_id in self._live:

@@ -19,12 +19,13 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskline.calls.model import Call
+from deskline.calls.model import Call, Direction
 from deskline.calls.tracker import TrackerUpdate
 from deskline.integration.connectors import ActiveHelpdesk
 from deskline.observability.metrics import SCREEN_POP_SECONDS
@@ -85,10 +86,10 @@ class SourceListener:
         if not agents:
             return
         # the index is read only when something needs it: the call's first change with a bound
-        # agent (lookup, phonebook sync) or a pop that is due now
+        # agent (lookup, phonebook sync) or a pop (or a Talk Partner Edition display) due now
         first_look = self._decided.first(call.call_id, "index")
-        due = self._due_pops(call, agents)
-        if first_look or due:
+        due = due_pops(call, agents)
+        if first_look or self._undone(helpdesk, call, due):
             match = await self.pipeline.local_match(session, helpdesk, call)
             if first_look:
                 await self._lookup(session, helpdesk, call, match)
@@ -136,11 +137,16 @@ class SourceListener:
 
     # --- pops --------------------------------------------------------------------------------
 
-    def _due_pops(self, call: Call, agents: list[BoundAgent]) -> list[BoundAgent]:
-        """The agents whose pop is due now and was not sent yet (memory only, no database)."""
+    def _undone(self, helpdesk: ActiveHelpdesk, call: Call, due: list[BoundAgent]) -> bool:
+        """Some due pop or display was not sent or enqueued yet (memory only, no database)."""
         key = call_key(self.source, call.call_id)
         hub = self.pipeline.hub
-        return [a for a in due_pops(call, agents) if not hub.was_popped(key, a.extension)]
+        if any(not hub.was_popped(key, agent.extension) for agent in due):
+            return True
+        return _displays(helpdesk) and any(
+            agent.agent.user_id and not self._decided.known(call.call_id, _display(agent))
+            for agent in due
+        )
 
     async def _pops(
         self,
@@ -154,11 +160,11 @@ class SourceListener:
         if match.contact is None and await self._lookup_pending(session, call):
             return  # the lookup job pops when it knows the contact
         for agent in due:
-            self._pending.append(PendingPop(key, agent.pop_trigger, agent.extension, match.contact))
-        tpe = helpdesk.settings.talk_partner_edition
-        if match.contact is None or not tpe:
-            return
-        if helpdesk.template.scenario(ScenarioId.SCREEN_POP) is None:
+            if not self.pipeline.hub.was_popped(key, agent.extension):  # e.g. by early()
+                self._pending.append(
+                    PendingPop(key, agent.pop_trigger, agent.extension, match.contact)
+                )
+        if match.contact is None or not _displays(helpdesk):
             return
         for agent in due:
             if agent.agent.user_id:
@@ -166,9 +172,42 @@ class SourceListener:
                     session,
                     Kinds.SCREEN_POP,
                     call.call_id,
-                    f"display:{agent.extension}",
+                    _display(agent),
                     extension=agent.extension,
                 )
+
+    async def early(self, updates: Sequence[TrackerUpdate]) -> None:
+        """Before a batch is stored (:mod:`deskline.ingest`): pop the callers the local index
+        knows at once, without waiting for the write transaction.
+
+        Only WebSocket pops of contacts found in the index are sent here, on a read session;
+        everything else (lookups, phonebook sync, Talk Partner Edition displays, misses) is
+        decided in the transaction as before, and the hub pops each (call, agent) once, so
+        the stored path does not pop again."""
+        calls = [u.call for u in updates if u.call.is_external]
+        if not any(call.direction is Direction.INBOUND for call in calls):
+            return
+        pops: list[PendingPop] = []
+        async with self.pipeline.db.read() as session:
+            helpdesk = await self.pipeline.provider.active(session)
+            if helpdesk is None:
+                return
+            bound = await self.pipeline.bound_agents(session, helpdesk.connection_id)
+            for call in calls:
+                key = call_key(self.source, call.call_id)
+                due = [
+                    agent
+                    for agent in due_pops(call, involved_bound(call, bound))
+                    if not self.pipeline.hub.was_popped(key, agent.extension)
+                    and all((p.call_key, p.extension) != (key, agent.extension) for p in pops)
+                ]
+                if not due:
+                    continue
+                match = await self.pipeline.local_match(session, helpdesk, call)
+                if match.contact is None:
+                    continue  # a miss: the lookup job pops once the helpdesk answers
+                pops += [PendingPop(key, a.pop_trigger, a.extension, match.contact) for a in due]
+        await self._send(pops)
 
     async def _lookup_pending(self, session: AsyncSession, call: Call) -> bool:
         """A helpdesk lookup of this call is still to come (so it will pop)."""
@@ -185,7 +224,10 @@ class SourceListener:
             self._enqueued = False
             self.pipeline.jobs_enqueued()
         pending, self._pending = self._pending, []
-        for pop in pending:
+        await self._send(pending)
+
+    async def _send(self, pops: list[PendingPop]) -> None:
+        for pop in pops:
             try:
                 sent = await self.pipeline.hub.pop(
                     pop.call_key, pop.trigger, pop.extension, pop.contact
@@ -244,6 +286,17 @@ class SourceListener:
             await self._enqueue(session, Kinds.CALL_JOURNAL, call.call_id, "journal")
 
 
+def _displays(helpdesk: ActiveHelpdesk) -> bool:
+    """Pops also go through the helpdesk (Talk Partner Edition, F29)."""
+    return bool(helpdesk.settings.talk_partner_edition) and (
+        helpdesk.template.scenario(ScenarioId.SCREEN_POP) is not None
+    )
+
+
+def _display(agent: BoundAgent) -> str:
+    return f"display:{agent.extension}"
+
+
 class _DecidedMemo:
     """What this listener decided per (call, step), kept once the deciding transaction commits.
 
@@ -267,6 +320,11 @@ class _DecidedMemo:
             return False
         self._tentative.add(key)
         return True
+
+    def known(self, call_id: str, step: str) -> bool:
+        """Decided already (committed or in the open transaction); marks nothing."""
+        key = (call_id, step)
+        return key in self._kept or key in self._tentative
 
     def commit(self) -> None:
         for key in self._tentative:

@@ -48,6 +48,18 @@ async def known_contact(job: CallJob) -> IndexedContact | None:
     return job.contact
 
 
+async def known_or_indexed_contact(job: CallJob) -> IndexedContact | None:
+    """The call's contact if it has one, else the local index's match; never asks the
+    helpdesk (a ring-time pop of a caller the index knows records no ``contact`` action)."""
+    known = await known_contact(job)
+    if known is not None:
+        return known
+    number = customer_number(job.call)
+    if not number or not job.pipeline.lookupable(number):
+        return None
+    return await _local(job, number)
+
+
 async def resolve_contact(job: CallJob, *, create: bool) -> IndexedContact | None:
     """The call's contact (see the module's steps); None when unknown and not created."""
     number = customer_number(job.call)

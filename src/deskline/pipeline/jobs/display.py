@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from deskline.pipeline.actions import record_action
 from deskline.pipeline.jobs.common import CallJob
-from deskline.pipeline.jobs.contacts import known_contact
+from deskline.pipeline.jobs.contacts import known_or_indexed_contact
 from deskline.pipeline.variables import communication_type
 from deskline.templates.model import ScenarioId
 
@@ -20,7 +20,7 @@ async def run_display(job: CallJob) -> str | None:
     if done is not None:
         return "displayed before"
     agent = bound.get(extension)
-    contact = await known_contact(job)
+    contact = await known_or_indexed_contact(job)
     if agent is None or not agent.agent.user_id or contact is None:
         return "no agent user or contact to display"
     ticket = job.action("ticket")
