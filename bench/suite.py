@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.harness import installation  # noqa: E402
 from bench.harness.procstats import load_average, machine_speed_ms  # noqa: E402
 from bench.harness.report import TARGETS, table  # noqa: E402
 from bench.harness.scenarios import budget, faults, latency, memory, throughput  # noqa: E402
@@ -92,6 +93,17 @@ def git_commit() -> str | None:
     return done.stdout.strip() or None
 
 
+def parse_settings(pairs: list[str]) -> dict[str, str]:
+    """``["sqlite_threads=true"]`` → ``{"sqlite_threads": "true"}``."""
+    settings: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise SystemExit(f"--setting {pair!r}: expected NAME=VALUE")
+        settings[name.strip().lower().removeprefix("deskline_")] = value
+    return settings
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="smaller, shorter runs")
@@ -103,7 +115,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="update the scenarios run in an existing output file, keep the others",
     )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a DESKLINE_* setting for every deskline process (lower-case name without the "
+        "prefix), e.g. --setting sqlite_threads=true to compare a configuration",
+    )
     args = parser.parse_args(argv)
+    installation.SUITE_SETTINGS.update(parse_settings(args.setting))
 
     sizes = QUICK if args.quick else FULL
     names = args.only or list(SCENARIOS)
@@ -121,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                 "platform": platform.platform(),
             },
             "sizes": {k: v for k, v in vars(sizes).items() if k != "name"},
+            "settings": dict(installation.SUITE_SETTINGS),
         },
         "targets": TARGETS,
     }
@@ -129,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         results = {**previous, "targets": TARGETS, "suite": previous.get("suite", {})}
         results["suite"].setdefault("reruns", []).append(
             {"scenarios": names, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-             "git_commit": git_commit(), "mode": sizes.name}
+             "git_commit": git_commit(), "mode": sizes.name,
+             "settings": dict(installation.SUITE_SETTINGS)}
         )  # fmt: skip
     started = time.monotonic()
     try:

@@ -25,6 +25,10 @@ from tests.e2e.zendesk_control import ZendeskProcess
 EXTENSIONS = tuple(agent.extension for agent in AGENTS)
 
 
+SUITE_SETTINGS: dict[str, str] = {}
+"""``DESKLINE_*`` settings for every installation of this run (``suite.py --setting``)."""
+
+
 @dataclass(frozen=True)
 class Topology:
     """How deskline runs: SQLite + one process by default."""
@@ -41,7 +45,7 @@ class Topology:
     """More ``DESKLINE_*`` settings (lower-case names without the prefix)."""
 
     def settings(self) -> dict[str, str]:
-        values = {"log_level": self.log_level, **self.extra}
+        values = {"log_level": self.log_level, **SUITE_SETTINGS, **self.extra}
         if self.database_url:
             values["database_url"] = self.database_url
         if self.redis_url:

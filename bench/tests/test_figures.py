@@ -54,3 +54,25 @@ def test_targets_are_judged_both_ways_and_faults_need_zero_and_zero() -> None:
         ("fault_worker_sigkill", "MISSED"),
         ("fault_postgres_restart", "RuntimeError: initdb failed"),
     ]
+
+
+def test_suite_settings_reach_every_installation_and_explicit_ones_win() -> None:
+    import pytest
+    from bench.harness import installation
+    from bench.suite import parse_settings
+
+    assert parse_settings(["sqlite_threads=true", "DESKLINE_LOG_LEVEL=DEBUG"]) == {
+        "sqlite_threads": "true",
+        "log_level": "DEBUG",
+    }
+    with pytest.raises(SystemExit, match="NAME=VALUE"):
+        parse_settings(["sqlite_threads"])
+    saved = dict(installation.SUITE_SETTINGS)
+    try:
+        installation.SUITE_SETTINGS.update({"sqlite_threads": "true", "worker_concurrency": "4"})
+        topology = installation.Topology(extra={"worker_concurrency": "2"})
+        assert topology.settings()["sqlite_threads"] == "true"
+        assert topology.settings()["worker_concurrency"] == "2"
+    finally:
+        installation.SUITE_SETTINGS.clear()
+        installation.SUITE_SETTINGS.update(saved)

@@ -72,6 +72,13 @@ class Settings(BaseSettings):
             "without seeing another process's change to them (its own are seen at once); 0: off."
         ),
     )
+    sqlite_threads: bool = Field(
+        default=False,
+        description=(
+            "Run SQLite statements on aiosqlite's thread instead of the event loop's (slower; "
+            "for a database on a slow or network file system, where a statement can take long)."
+        ),
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = Field(
         default="json", description="Log lines as JSON objects or as key=value text."

@@ -13,6 +13,7 @@ SQLite runs in WAL mode with foreign keys on, so readers never block the writer.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
@@ -32,6 +33,7 @@ from sqlalchemy.ext.asyncio import (
 from deskline.errors import ConfigurationError, StorageError
 from deskline.settings import Settings
 from deskline.store.changes import K, ReadCache, TableChanges, V
+from deskline.store.sqlite_inline import Checkpointer, inline_creator
 from deskline.store.writer_lock import WriterLock
 
 _BEGIN_OPTION = "deskline_sqlite_begin"
@@ -48,6 +50,7 @@ class Database:
         pool_size: int = 5,
         echo: bool = False,
         read_cache_seconds: float = 1.0,
+        sqlite_threads: bool = False,
     ) -> None:
         parsed = make_url(url)
         self.url = url
@@ -58,10 +61,20 @@ class Database:
                 "use sqlite+aiosqlite or postgresql+asyncpg"
             )
         kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": self._dialect == "postgresql"}
+        self._checkpointer: Checkpointer | None = None
         if self._dialect == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
+            file = parsed.database if parsed.database and parsed.database != ":memory:" else None
+            if file:
+                Path(file).parent.mkdir(parents=True, exist_ok=True)
+            if file and not sqlite_threads:
+                self._checkpointer = Checkpointer(file)
+                kwargs["async_creator"] = inline_creator(
+                    file,
+                    timeout=busy_timeout_ms / 1000,
+                    on_commit=self._checkpointer.committed,
+                )
+            else:
+                kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
         else:
             kwargs["pool_size"] = pool_size
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
@@ -81,6 +94,7 @@ class Database:
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> Database:
         kwargs.setdefault("read_cache_seconds", settings.read_cache_seconds)
+        kwargs.setdefault("sqlite_threads", settings.sqlite_threads)
         return cls(settings.effective_database_url, **kwargs)
 
     def __repr__(self) -> str:
@@ -134,6 +148,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._checkpointer is not None:
+            await asyncio.to_thread(self._checkpointer.stop)
 
     async def upgrade(self, revision: str = "head") -> None:
         """Apply the migrations up to ``revision``."""

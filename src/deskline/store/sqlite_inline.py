@@ -1,0 +1,195 @@
+"""SQLite for the event loop: aiosqlite's interface, the statements run on the loop's thread.
+
+aiosqlite runs every call on a thread of its own: the loop puts the call on a queue, the thread
+wakes up, runs it, and hands the result back with ``call_soon_threadsafe``; the awaiting task
+resumes one loop iteration later. On a local SQLite file the hand-off costs more than the
+statement (a lookup by key takes microseconds), and every statement of a transaction waits for
+a whole loop iteration, behind whatever else the loop has to do.
+
+:class:`InlineConnection` is an :class:`aiosqlite.Connection` whose calls run at once, on the
+calling thread. What can wait is kept off the loop:
+
+- **another process's writer**: ``BEGIN IMMEDIATE`` / ``BEGIN EXCLUSIVE`` waits up to the busy
+  timeout for the write lock, so it runs on a worker thread (one hand-off per write
+  transaction, instead of one per statement);
+- **checkpoints**: the connections do not checkpoint the WAL on commit (``wal_autocheckpoint``
+  off); a :class:`Checkpointer` thread does it in the background, with its own connection,
+  shortly after commits.
+
+Everything else (reads, writes inside a transaction, commit in WAL mode) does not wait for other
+connections. :func:`inline_creator` makes the ``async_creator`` for SQLAlchemy's
+``sqlite+aiosqlite`` dialect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+import threading
+import weakref
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+_WAITING_STATEMENTS = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
+_lock_waits = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sqlite-begin")
+
+
+class _InlineQueue:
+    """Takes the ``(future, function)`` items aiosqlite (and SQLAlchemy's adapter) queue for
+    the connection's thread, and runs them at once."""
+
+    def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            result = function()
+        except BaseException as exc:
+            if future is not None and not future.done():
+                future.set_exception(exc)
+            return
+        if future is not None and not future.done():
+            future.set_result(result)
+
+
+class InlineConnection(aiosqlite.Connection):
+    """An aiosqlite connection without its thread (see the module)."""
+
+    def __init__(
+        self,
+        connector: Callable[[], sqlite3.Connection],
+        *,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        self._tx = _InlineQueue()  # type: ignore[assignment]
+        self._on_commit = on_commit
+
+    def __await__(self) -> Any:
+        return self._connect().__await__()
+
+    async def _connect(self) -> InlineConnection:
+        if self._connection is None:
+            self._connection = self._connector()
+        return self
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self._running or self._connection is None:
+            raise ValueError("Connection closed")
+        if (
+            args
+            and isinstance(args[0], str)
+            and args[0].lstrip().upper().startswith(_WAITING_STATEMENTS)
+        ):
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(_lock_waits, partial(fn, *args, **kwargs))
+        result = fn(*args, **kwargs)
+        if fn == self._connection.commit and self._on_commit is not None:
+            self._on_commit()
+        return result
+
+    async def commit(self) -> None:
+        await self._execute(self._conn.commit)
+
+    def stop(self) -> asyncio.Future[Any] | None:
+        self._running = False
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        return None
+
+
+def inline_creator(
+    path: str, *, timeout: float, on_commit: Callable[[], None] | None = None
+) -> Callable[[], Awaitable[InlineConnection]]:
+    """The ``async_creator`` of an engine whose connections are :class:`InlineConnection`."""
+
+    def connect() -> sqlite3.Connection:
+        # used by one task at a time, and BEGIN IMMEDIATE runs on a worker thread
+        connection = sqlite3.connect(path, timeout=timeout, check_same_thread=False)
+        connection.execute("PRAGMA wal_autocheckpoint = 0")
+        return connection
+
+    async def create() -> InlineConnection:
+        connection = InlineConnection(connect, on_commit=on_commit)
+        await connection._connect()
+        return connection
+
+    return create
+
+
+class Checkpointer:
+    """Checkpoints a WAL database in a background thread, soon after commits.
+
+    :meth:`committed` (cheap, any thread) says there is something to checkpoint; the thread
+    waits ``delay_seconds`` to gather commits, then runs a passive checkpoint (it never waits
+    for readers or writers). Stops with :meth:`stop`, or when the owner is collected."""
+
+    def __init__(self, path: str, *, delay_seconds: float = 0.5, busy_timeout_ms: int = 1000):
+        self.path = path
+        self.delay_seconds = delay_seconds
+        self.busy_timeout_ms = busy_timeout_ms
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Checkpointer({self.path!r})"
+
+    def committed(self) -> None:
+        self._wake.set()
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None and not self._stopping.is_set():
+                    self._thread = threading.Thread(
+                        target=_checkpoint_loop,
+                        args=(weakref.ref(self), self._wake, self._stopping),
+                        name="sqlite-checkpoint",
+                        daemon=True,
+                    )
+                    self._thread.start()
+
+    def checkpoint(self) -> None:
+        """One passive checkpoint now (on the calling thread)."""
+        connection = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000)
+        try:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            connection.close()
+
+    def stop(self, final_checkpoint: bool = True) -> None:
+        self._stopping.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout=5)
+        if final_checkpoint:
+            with contextlib.suppress(sqlite3.Error):
+                self.checkpoint()
+
+
+def _checkpoint_loop(
+    owner: weakref.ref[Checkpointer], wake: threading.Event, stopping: threading.Event
+) -> None:
+    while not stopping.is_set():
+        wake.wait(timeout=5.0)
+        checkpointer = owner()
+        if checkpointer is None:
+            return
+        if not wake.is_set():
+            continue
+        if stopping.wait(checkpointer.delay_seconds):
+            return
+        wake.clear()
+        try:
+            checkpointer.checkpoint()
+        except sqlite3.Error as exc:
+            log.warning("%r: checkpoint failed: %s", checkpointer, exc)
+        del checkpointer

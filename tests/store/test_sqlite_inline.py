@@ -1,0 +1,156 @@
+"""SQLite statements on the event loop's thread: what may wait is kept off the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from deskline.errors import StorageError
+from deskline.store.db import Database
+from deskline.store.sqlite_inline import Checkpointer, InlineConnection
+
+
+def _file_db(path: Path, **options: object) -> Database:
+    return Database(f"sqlite+aiosqlite:///{path}", **options)  # type: ignore[arg-type]
+
+
+async def _driver_connection(db: Database) -> object:
+    async with db.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        return raw.driver_connection
+
+
+async def test_a_file_database_runs_statements_inline_unless_threads_are_asked_for(
+    tmp_path: Path,
+) -> None:
+    inline = _file_db(tmp_path / "a.db")
+    threaded = _file_db(tmp_path / "b.db", sqlite_threads=True)
+    memory = Database("sqlite+aiosqlite:///:memory:")
+    try:
+        assert isinstance(await _driver_connection(inline), InlineConnection)
+        assert not isinstance(await _driver_connection(threaded), InlineConnection)
+        assert not isinstance(await _driver_connection(memory), InlineConnection)
+    finally:
+        for db in (inline, threaded, memory):
+            await db.dispose()
+
+
+async def test_statements_run_on_the_loop_thread(tmp_path: Path) -> None:
+    db = _file_db(tmp_path / "a.db")
+    threads: list[int] = []
+    try:
+        async with db.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            sqlite = raw.driver_connection._conn  # type: ignore[union-attr]
+            sqlite.create_function("thread_id", 0, lambda: threads.append(threading.get_ident()))
+            await connection.execute(text("SELECT thread_id()"))
+    finally:
+        await db.dispose()
+    assert threads == [threading.get_ident()]
+
+
+async def test_waiting_for_another_process_s_writer_does_not_stop_the_loop(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    ours, theirs = _file_db(path), _file_db(path)  # two processes' databases on one file
+    try:
+        async with ours.transaction() as session:
+            await session.execute(text("CREATE TABLE t (v INTEGER)"))
+        release = asyncio.Event()
+        held = asyncio.Event()
+
+        async def their_long_write() -> None:
+            async with theirs.transaction() as session:
+                await session.execute(text("INSERT INTO t VALUES (1)"))
+                held.set()
+                await release.wait()
+
+        holder = asyncio.create_task(their_long_write())
+        await held.wait()
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while not release.is_set():
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        async def our_write() -> float:
+            started = time.monotonic()
+            async with ours.transaction() as session:
+                await session.execute(text("INSERT INTO t VALUES (2)"))
+            return time.monotonic() - started
+
+        ticking = asyncio.create_task(ticker())
+        writing = asyncio.create_task(our_write())
+        await asyncio.sleep(0.5)
+        assert not writing.done()  # waiting for their write lock …
+        assert ticks >= 20  # … while the loop went on with other work
+        release.set()
+        await holder
+        waited = await writing
+        await ticking
+        assert waited >= 0.4
+        async with ours.read() as session:
+            rows = (await session.execute(text("SELECT v FROM t ORDER BY v"))).scalars().all()
+        assert rows == [1, 2]
+    finally:
+        await ours.dispose()
+        await theirs.dispose()
+
+
+async def test_a_writer_held_past_the_busy_timeout_is_a_clear_storage_error(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shared.db"
+    ours, theirs = _file_db(path, busy_timeout_ms=200), _file_db(path)
+    try:
+        async with ours.transaction() as session:
+            await session.execute(text("CREATE TABLE t (v INTEGER)"))
+        async with theirs.transaction() as session:
+            await session.execute(text("INSERT INTO t VALUES (1)"))
+            with pytest.raises(StorageError, match="database is locked"):
+                async with ours.transaction() as mine:
+                    await mine.execute(text("INSERT INTO t VALUES (2)"))
+    finally:
+        await ours.dispose()
+        await theirs.dispose()
+
+
+async def test_commits_are_checkpointed_in_the_background(tmp_path: Path) -> None:
+    path = tmp_path / "wal.db"
+    db = _file_db(path)
+    try:
+        async with db.transaction() as session:
+            await session.execute(text("CREATE TABLE t (v TEXT)"))
+        size_before = path.stat().st_size
+        for _ in range(20):
+            async with db.transaction() as session:
+                await session.execute(text("INSERT INTO t VALUES (:v)"), [{"v": "x" * 1000}] * 50)
+        wal = Path(f"{path}-wal")
+        assert wal.stat().st_size > 1_000_000  # the connections never checkpoint themselves
+        async with asyncio.timeout(10):
+            while path.stat().st_size < size_before + 900_000:
+                await asyncio.sleep(0.05)  # the checkpointer copies the WAL into the file
+    finally:
+        await db.dispose()
+    assert not any(t.name == "sqlite-checkpoint" and t.is_alive() for t in threading.enumerate())
+
+
+def test_a_stopped_checkpointer_ends_its_thread_and_starts_no_other(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "stopped.db"
+    sqlite3.connect(path).close()
+    checkpointer = Checkpointer(str(path), delay_seconds=0.01)
+    checkpointer.committed()
+    thread = checkpointer._thread
+    assert thread is not None and thread.is_alive()
+    checkpointer.stop(final_checkpoint=False)
+    assert not thread.is_alive()
+    checkpointer.committed()  # stopped: no new thread
+    assert checkpointer._thread is thread
