@@ -154,3 +154,35 @@ def test_a_stopped_checkpointer_ends_its_thread_and_starts_no_other(tmp_path: Pa
     assert not thread.is_alive()
     checkpointer.committed()  # stopped: no new thread
     assert checkpointer._thread is thread
+
+
+async def test_a_write_cancelled_while_it_waits_for_the_lock_leaves_the_database_usable(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shared.db"
+    ours, theirs = _file_db(path), _file_db(path)
+    try:
+        async with ours.transaction() as session:
+            await session.execute(text("CREATE TABLE t (v INTEGER)"))
+        async with theirs.transaction() as session:
+            await session.execute(text("INSERT INTO t VALUES (1)"))
+
+            async def our_write() -> None:
+                async with ours.transaction() as mine:
+                    await mine.execute(text("INSERT INTO t VALUES (2)"))
+
+            waiting = asyncio.create_task(our_write())
+            await asyncio.sleep(0.3)  # waiting for their lock
+            started = time.monotonic()
+            waiting.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+            assert time.monotonic() - started < 5  # interrupted, not the 15 s busy timeout
+        async with ours.transaction() as session:  # their write is done: ours goes through
+            await session.execute(text("INSERT INTO t VALUES (3)"))
+        async with ours.read() as session:
+            rows = (await session.execute(text("SELECT v FROM t ORDER BY v"))).scalars().all()
+        assert rows == [1, 3]
+    finally:
+        await ours.dispose()
+        await theirs.dispose()

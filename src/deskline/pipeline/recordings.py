@@ -19,10 +19,10 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
-from sqlalchemy import case, literal, select, update
+from sqlalchemy import Table, case, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.crypto import derive_key
@@ -193,7 +193,8 @@ class RecordingCache:
                 "cache_path": str(self.path_for(token)),
             }
         async with self.db.transaction() as session:
-            await session.execute(
-                update(Recording).where(Recording.token == token).values(changes),
-                execution_options={"synchronize_session": False},
+            await session.execute(  # Core, on the table: no ORM bulk-update bookkeeping
+                update(cast(Table, Recording.__table__))
+                .where(Recording.token == token)
+                .values(changes)
             )

@@ -15,7 +15,9 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
+from typing import cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.connector import Connector, RequestLogEntry
@@ -90,21 +92,23 @@ async def _store(db: Database, where: RequestContext, entries: list[RequestLogEn
 async def _add_entries(
     session: AsyncSession, *, where: RequestContext, entries: list[RequestLogEntry]
 ) -> None:
-    session.add_all(
-        HelpdeskRequestLog(
-            connection_id=where.connection_id,
-            source=where.source,
-            pbx_call_id=where.call_id,
-            job_id=where.job_id,
-            scenario=entry.scenario_id[:64],
-            request_name=entry.request_name[:200],
-            method=entry.method[:10],
-            url=entry.url,
-            status_code=entry.status,
-            outcome=entry.outcome[:20],
-            duration_ms=round(entry.duration_ms),
-            excerpt=(entry.note or "")[:_EXCERPT] or None,
-        )
-        for entry in entries
+    await session.execute(  # Core, on the table: one statement, no ORM unit of work
+        insert(cast(Table, HelpdeskRequestLog.__table__)),
+        [
+            {
+                "connection_id": where.connection_id,
+                "source": where.source,
+                "pbx_call_id": where.call_id,
+                "job_id": where.job_id,
+                "scenario": entry.scenario_id[:64],
+                "request_name": entry.request_name[:200],
+                "method": entry.method[:10],
+                "url": entry.url,
+                "status_code": entry.status,
+                "outcome": entry.outcome[:20],
+                "duration_ms": round(entry.duration_ms),
+                "excerpt": (entry.note or "")[:_EXCERPT] or None,
+            }
+            for entry in entries
+        ],
     )
-    await session.flush()

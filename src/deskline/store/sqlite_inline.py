@@ -9,9 +9,10 @@ a whole loop iteration, behind whatever else the loop has to do.
 :class:`InlineConnection` is an :class:`aiosqlite.Connection` whose calls run at once, on the
 calling thread. What can wait is kept off the loop:
 
-- **another process's writer**: ``BEGIN IMMEDIATE`` / ``BEGIN EXCLUSIVE`` waits up to the busy
-  timeout for the write lock, so it runs on a worker thread (one hand-off per write
-  transaction, instead of one per statement);
+- **another process's writer**: ``BEGIN IMMEDIATE`` / ``BEGIN EXCLUSIVE`` would wait for the
+  write lock inside SQLite (its busy timeout); it is tried without waiting, and while the lock
+  is held elsewhere tried again after short asynchronous sleeps, up to the busy timeout — the
+  loop goes on meanwhile, and a cancelled task just stops trying;
 - **checkpoints**: the connections do not checkpoint the WAL on commit (``wal_autocheckpoint``
   off); a :class:`Checkpointer` thread does it in the background, with its own connection,
   shortly after commits.
@@ -24,13 +25,13 @@ connections. :func:`inline_creator` makes the ``async_creator`` for SQLAlchemy's
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import logging
 import sqlite3
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -39,7 +40,6 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 _WAITING_STATEMENTS = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
-_lock_waits = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sqlite-begin")
 
 
 class _InlineQueue:
@@ -70,6 +70,7 @@ class InlineConnection(aiosqlite.Connection):
         super().__init__(connector, iter_chunk_size=64)
         self._tx = _InlineQueue()  # type: ignore[assignment]
         self._on_commit = on_commit
+        self._patience_ms: int | None = None
 
     def __await__(self) -> Any:
         return self._connect().__await__()
@@ -87,12 +88,34 @@ class InlineConnection(aiosqlite.Connection):
             and isinstance(args[0], str)
             and args[0].lstrip().upper().startswith(_WAITING_STATEMENTS)
         ):
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(_lock_waits, partial(fn, *args, **kwargs))
+            return await self._take_write_lock(partial(fn, *args, **kwargs))
         result = fn(*args, **kwargs)
         if fn == self._connection.commit and self._on_commit is not None:
             self._on_commit()
         return result
+
+    async def _take_write_lock(self, call: Callable[[], Any]) -> Any:
+        """``BEGIN IMMEDIATE`` without waiting on the loop: tried with no busy timeout, and
+        while another connection holds the write lock, tried again after a short sleep, up to
+        the connection's busy timeout (then SQLite's "database is locked" error is raised).
+        A task cancelled meanwhile simply stops trying."""
+        connection = self._conn
+        if self._patience_ms is None:  # set once connected (PRAGMA busy_timeout)
+            self._patience_ms = _busy_timeout_ms(connection)
+        patience = self._patience_ms
+        deadline = asyncio.get_running_loop().time() + patience / 1000
+        pause = 0.001
+        while True:
+            connection.execute("PRAGMA busy_timeout = 0")
+            try:
+                return call()
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or asyncio.get_running_loop().time() >= deadline:
+                    raise
+            finally:
+                connection.execute(f"PRAGMA busy_timeout = {patience}")
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.05)
 
     async def commit(self) -> None:
         await self._execute(self._conn.commit)
@@ -105,13 +128,25 @@ class InlineConnection(aiosqlite.Connection):
         return None
 
 
+def _busy_timeout_ms(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA busy_timeout").fetchone()[0])
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc)
+
+
 def inline_creator(
     path: str, *, timeout: float, on_commit: Callable[[], None] | None = None
 ) -> Callable[[], Awaitable[InlineConnection]]:
     """The ``async_creator`` of an engine whose connections are :class:`InlineConnection`."""
 
     def connect() -> sqlite3.Connection:
-        # used by one task at a time, and BEGIN IMMEDIATE runs on a worker thread
+        # one task at a time uses it, always on the loop's thread; check_same_thread=False only
+        # lets the pool close it from wherever the engine is disposed
         connection = sqlite3.connect(path, timeout=timeout, check_same_thread=False)
         connection.execute("PRAGMA wal_autocheckpoint = 0")
         return connection
@@ -132,6 +167,7 @@ class Checkpointer:
     for readers or writers). Stops with :meth:`stop`, or when the owner is collected."""
 
     def __init__(self, path: str, *, delay_seconds: float = 0.5, busy_timeout_ms: int = 1000):
+        _running_checkpointers.add(self)
         self.path = path
         self.delay_seconds = delay_seconds
         self.busy_timeout_ms = busy_timeout_ms
@@ -173,6 +209,16 @@ class Checkpointer:
         if final_checkpoint:
             with contextlib.suppress(sqlite3.Error):
                 self.checkpoint()
+
+
+_running_checkpointers: weakref.WeakSet[Checkpointer] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_checkpointers() -> None:
+    """A thread must not be in SQLite while the interpreter shuts down."""
+    for checkpointer in list(_running_checkpointers):
+        checkpointer.stop(final_checkpoint=False)
 
 
 def _checkpoint_loop(

@@ -14,13 +14,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import Table, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from deskline.store.models import AttemptOutcome, Job, JobAttempt, JobState
 from deskline.store.types import utcnow
+
+JOBS = cast(Table, Job.__table__)
+"""Updates of claimed jobs are Core statements on the table: no ORM objects of the jobs are
+in these sessions to keep in sync, and the ORM's bulk-update path costs more than the SQL."""
+ATTEMPTS = cast(Table, JobAttempt.__table__)
 
 UNFINISHED = (JobState.PENDING.value, JobState.RUNNING.value)
 DETAIL_LIMIT = 2000
@@ -163,7 +169,7 @@ async def renew_lease(
     """Extend the lease; False when the job is no longer this worker's (lease lost)."""
     until = utcnow() + timedelta(seconds=lease_seconds)
     statement = (
-        update(Job)
+        update(JOBS)
         .where(*_held_by(job, worker_id))  # type: ignore[arg-type]
         .values(locked_until=until, updated_at=Job.updated_at)
     )
@@ -195,12 +201,12 @@ async def finish_attempt(
     else:
         values |= {"state": JobState.FAILED.value, "finished_at": now}
         values["last_error"] = truncate(detail)
-    statement = update(Job).where(*_held_by(job, worker_id)).values(**values)  # type: ignore[arg-type]
+    statement = update(JOBS).where(*_held_by(job, worker_id)).values(**values)  # type: ignore[arg-type]
     result = await session.execute(statement)
     if not result.rowcount:  # type: ignore[attr-defined]
         return False
-    session.add(
-        JobAttempt(
+    await session.execute(
+        insert(ATTEMPTS).values(
             job_id=job.id,
             number=job.attempt,
             worker=worker_id,
@@ -211,7 +217,6 @@ async def finish_attempt(
             duration_ms=max(0, int((now - job.claimed_at).total_seconds() * 1000)),
         )
     )
-    await session.flush()
     return True
 
 
@@ -222,7 +227,7 @@ async def defer_attempt(
     it was held back before reaching the helpdesk (the request budget had no room), so it
     records no attempt and does not use up ``max_attempts``. False when the lease was lost."""
     statement = (
-        update(Job)
+        update(JOBS)
         .where(*_held_by(job, worker_id))  # type: ignore[arg-type]
         .values(
             state=JobState.PENDING.value,
