@@ -72,3 +72,55 @@ def test_order_and_duplicates_do_not_change_the_calls(name: str, data: st.DataOb
     data.draw(st.randoms(use_true_random=False), label="mix").shuffle(stream)
     got = {call_id: outcome(call) for call_id, call in fold(stream).items()}
     assert got == expected
+
+
+@pytest.mark.parametrize("name", CAPTURES)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_preview_is_what_applying_the_batch_does_and_leaves_the_tracker_alone(
+    name: str, data: st.DataObject
+) -> None:
+    events = list(capture_events(name))
+    order = data.draw(st.permutations(range(len(events))), label="order")
+    stream = [events[i] for i in order]
+    cut = data.draw(st.integers(0, len(stream)), label="already applied")
+    size = data.draw(st.integers(1, 6), label="batch size")
+    tracker = CallTracker(settle_seconds=0)
+    for event in stream[:cut]:
+        tracker.apply(event)
+    batch = stream[cut : cut + size] + stream[max(0, cut - 2) : cut]  # with redeliveries
+    before = {call.call_id: call for call in tracker.in_flight()}
+    ended_before = {e.call_id: tracker.get(e.call_id) for e in batch}
+
+    previewed = tracker.preview(batch)
+
+    assert {call.call_id: call for call in tracker.in_flight()} == before
+    assert {e.call_id: tracker.get(e.call_id) for e in batch} == ended_before
+    applied = [update for event in batch if (update := tracker.apply(event)) is not None]
+    assert previewed == applied
+
+
+@pytest.mark.parametrize("name", CAPTURES)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_rollback_puts_the_calls_back_as_they_were_at_the_checkpoint(
+    name: str, data: st.DataObject
+) -> None:
+    events = list(capture_events(name))
+    cut = data.draw(st.integers(0, len(events)), label="already applied")
+    size = data.draw(st.integers(1, 6), label="batch size")
+    tracker = CallTracker(settle_seconds=0)
+    for event in events[:cut]:
+        tracker.apply(event)
+    batch = events[cut : cut + size]
+    call_ids = {event.call_id for event in batch}
+    before = {call_id: tracker.get(call_id) for call_id in call_ids}
+    in_flight = {call.call_id: call for call in tracker.in_flight()}
+
+    checkpoint = tracker.checkpoint(call_ids)
+    expected = [tracker.apply(event) for event in batch]
+    tracker.rollback(checkpoint)
+
+    assert {call_id: tracker.get(call_id) for call_id in call_ids} == before
+    assert {call.call_id: call for call in tracker.in_flight()} == in_flight
+    assert [tracker.apply(event) for event in batch] == expected  # applies afresh, the same

@@ -35,8 +35,7 @@ from __future__ import annotations
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable
-from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from deskline.calls import legs as leg_rules
@@ -154,9 +153,9 @@ class CallTracker:
         scratch._settle, scratch._stale = self._settle, self._stale
         for call_id in dict.fromkeys(event.call_id for event in events):
             if call_id in self._live:
-                scratch._live[call_id] = deepcopy(self._live[call_id])
+                scratch._live[call_id] = _clone(self._live[call_id])
             elif call_id in self._ended:
-                scratch._ended[call_id] = deepcopy(self._ended[call_id])
+                scratch._ended[call_id] = _clone(self._ended[call_id])
         return [update for event in events if (update := scratch.apply(event)) is not None]
 
     def checkpoint(self, call_ids: Iterable[str]) -> dict[str, object]:
@@ -168,9 +167,9 @@ class CallTracker:
         saved: dict[str, object] = {}
         for call_id in call_ids:
             if call_id in self._live:
-                saved[call_id] = ("live", deepcopy(self._live[call_id]))
+                saved[call_id] = ("live", _clone(self._live[call_id]))
             elif call_id in self._ended:
-                saved[call_id] = ("ended", deepcopy(self._ended[call_id]))
+                saved[call_id] = ("ended", _clone(self._ended[call_id]))
             else:
                 saved[call_id] = None
         return saved
@@ -213,6 +212,12 @@ class CallTracker:
         self._ended[tracked.call.call_id] = tracked
         while len(self._ended) > self._keep_ended:
             self._ended.popitem(last=False)
+
+
+def _clone(tracked: TrackedCall) -> TrackedCall:
+    """A copy the folding rules can change without touching ``tracked`` (they replace the
+    call's fields, parties and legs, and change only its lists and ``seen`` in place)."""
+    return replace(tracked, call=_copy(tracked.call), seen=array("q", tracked.seen))
 
 
 def _copy(call: Call) -> Call:
