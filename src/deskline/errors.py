@@ -90,6 +90,17 @@ class HelpdeskError(DesklineError):
         self.retry_after = retry_after
         self.status_code = status_code
 
+    @property
+    def unavailable_service(self) -> str | None:
+        """``"helpdesk"`` when the helpdesk could not be reached or answered 5xx (a retry
+        without a ``Retry-After``): the outbox retries such jobs as soon as the helpdesk
+        answers again. A 429 is not unavailability: the helpdesk said how long to wait."""
+        if self.outcome != "retry" or self.retry_after is not None:
+            return None
+        if self.status_code is None or self.status_code >= 500:
+            return "helpdesk"
+        return None
+
 
 class HelpdeskAuthError(HelpdeskError):
     """The helpdesk rejected our authorization; the admin must re-authorize."""

@@ -252,3 +252,63 @@ async def test_jobs_with_one_ordering_key_run_in_order_across_two_workers(
     for call in ("a", "b", "c"):
         assert [seq for name, seq in ran if name == call] == list(range(6))
     assert ran_by == {"w1", "w2"}
+
+
+class ServiceDown(JobError):
+    unavailable_service = "crm"
+
+
+async def test_jobs_waiting_for_a_service_are_due_as_soon_as_it_answers_again(
+    db: Database, handlers: HandlerRegistry
+) -> None:
+    up = False
+    ran: list[str] = []
+
+    async def needs_crm(job: ClaimedJob, context: JobContext) -> None:
+        ran.append(str(job.payload["name"]))
+        if not up:
+            raise ServiceDown("crm answered 503")
+        context.service_answered("crm")
+
+    async def other_trouble(job: ClaimedJob, context: JobContext) -> None:
+        raise JobError("recording not ready")  # not the service's fault: keeps its backoff
+
+    handlers.add("test.crm", needs_crm)
+    handlers.add("test.other", other_trouble)
+    slow_retries = WorkerOptions(poll_seconds=0.02, retry=RetryPolicy(3600, 3600))
+    worker = Worker(db, "w1", slow_retries)
+    waiting = [await _add(db, "test.crm", {"name": f"w{n}"}) for n in range(3)]
+    other = await _add(db, "test.other")
+    await _drain(worker)
+    assert sorted(ran) == ["w0", "w1", "w2"]
+    assert await worker.run_once() is False  # all backed off for an hour
+
+    up = True
+    fresh = await _add(db, "test.crm", {"name": "fresh"})
+    assert await worker.run_once() is True  # a new job gets through: the crm answers again
+    await _drain(worker)
+
+    assert ran[3:] == ["fresh", "w0", "w1", "w2"]  # the waiting ones went at once
+    for job_id in [*waiting, fresh]:
+        assert (await _job(db, job_id)).state == JobState.SUCCEEDED
+        assert (await _outcomes(db, job_id))[-1] == AttemptOutcome.SUCCEEDED
+    assert (await _job(db, other)).state == JobState.PENDING  # still waits for its backoff
+    assert await _outcomes(db, other) == [AttemptOutcome.RETRY]
+
+
+async def test_a_helpdesk_error_says_when_the_helpdesk_was_unavailable() -> None:
+    from deskline.errors import HelpdeskError
+
+    assert HelpdeskError("down", outcome="retry", status_code=503).unavailable_service
+    assert HelpdeskError("timeout", outcome="retry").unavailable_service == "helpdesk"
+    assert (
+        HelpdeskError("429", outcome="retry", status_code=429, retry_after=2).unavailable_service
+        is None
+    )
+    assert HelpdeskError("bad", outcome="fail", status_code=500).unavailable_service is None
+    assert (
+        HelpdeskError(
+            "503 with Retry-After", outcome="retry", status_code=503, retry_after=30
+        ).unavailable_service
+        is None
+    )

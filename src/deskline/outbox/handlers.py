@@ -5,7 +5,10 @@ A handler receives the :class:`~deskline.store.repositories.job_claims.ClaimedJo
 attempt), raises :class:`~deskline.errors.JobError` (retry later, with backoff) or
 :class:`~deskline.errors.PermanentJobError` (fail now). Any other exception counts as a retry
 too, with its type in the recorded error. A ``retry_after`` attribute (seconds) on the
-exception — a helpdesk's 429 — is honoured as the minimum wait.
+exception — a helpdesk's 429 — is honoured as the minimum wait. An ``unavailable_service``
+attribute (a name) says the job failed because that service could not be reached or answered
+5xx: when a later attempt of any job reports the service answering again
+(:meth:`JobContext.service_answered`), the jobs waiting on it are due at once.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ class JobContext:
     worker_id: str
     deferred_writes: list[DeferredWrite] = field(default_factory=list)
     attempt_writes: list[DeferredWrite] = field(default_factory=list)
+    services_answered: set[str] = field(default_factory=set)
 
     def on_success(self, write: DeferredWrite) -> None:
         """Run ``write(session)`` in the transaction that records the job's success, so the
@@ -41,6 +45,12 @@ class JobContext:
         outcome (what the attempt did, e.g. its helpdesk requests; lost with the attempt when
         the worker dies or loses the lease)."""
         self.attempt_writes.append(write)
+
+    def service_answered(self, service: str) -> None:
+        """A request of this attempt to ``service`` got an answer: the service is up. Jobs
+        that this worker put back because ``service`` was unavailable (an exception with
+        ``unavailable_service``) are then due at once instead of after their backoff."""
+        self.services_answered.add(service)
 
 
 JobHandler = Callable[[ClaimedJob, JobContext], Awaitable[str | None]]

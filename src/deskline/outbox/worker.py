@@ -76,6 +76,8 @@ class _Result:
     retry_after: float | None = None
     #: held back by the request budget: back to the queue, the attempt not counted
     deferred: bool = False
+    #: the service whose unavailability made the attempt fail (see JobContext.service_answered)
+    unavailable_service: str | None = None
 
     @property
     def label(self) -> str:
@@ -93,6 +95,8 @@ class Worker:
         self.options = options or WorkerOptions()
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
+        self._waiting_on: dict[str, set[int]] = {}
+        """Jobs this worker put back because a service was unavailable, by service."""
 
     def __repr__(self) -> str:
         return f"Worker({self.worker_id!r})"
@@ -202,7 +206,8 @@ class Worker:
 
     async def execute(self, job: ClaimedJob) -> None:
         context = JobContext(db=self.db, worker_id=self.worker_id)
-        renewer = asyncio.create_task(self._renew_lease(job))
+        renewed_until_done = asyncio.Event()
+        renewer = asyncio.create_task(self._renew_lease(job, renewed_until_done))
         started = time.monotonic()
         with (
             bind_call_id(call_id_of_job(job.payload, job.ordering_key)),
@@ -211,9 +216,10 @@ class Worker:
             try:
                 result = await self._run_handler(job, context)
             finally:
-                renewer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await renewer
+                # not cancelled: a renewal in progress finishes its transaction (a transaction
+                # cut off mid-statement could leave the job's row locked for the finish)
+                renewed_until_done.set()
+                await renewer
             await self._finish(job, context, result)
             JOB_ATTEMPTS.labels(job.kind, result.label).inc()
             log.info(
@@ -250,7 +256,13 @@ class Worker:
         retry_after = getattr(exc, "retry_after", None)
         if not isinstance(retry_after, int | float):
             retry_after = None
-        return _Result(AttemptOutcome.RETRY, detail, retry_after)
+        service = getattr(exc, "unavailable_service", None)
+        return _Result(
+            AttemptOutcome.RETRY,
+            detail,
+            retry_after,
+            unavailable_service=service if isinstance(service, str) else None,
+        )
 
     async def _defer(self, job: ClaimedJob, context: JobContext, result: _Result) -> None:
         """Back to the queue until the budget has room (a little jitter spreads the herd)."""
@@ -265,7 +277,32 @@ class Worker:
         if not held:
             log.warning("job %s: lease lost before it could be deferred", job.id)
 
+    async def _note_services(self, job: ClaimedJob, context: JobContext, result: _Result) -> None:
+        """Keep track of the jobs waiting for an unavailable service; when an attempt reports
+        that service answering again, make them due now (their attempts still count)."""
+        for waiting in self._waiting_on.values():
+            waiting.discard(job.id)
+        if result.outcome is AttemptOutcome.RETRY and result.unavailable_service:
+            self._waiting_on.setdefault(result.unavailable_service, set()).add(job.id)
+        for service in context.services_answered:
+            released = self._waiting_on.pop(service, set())
+            if not released:
+                continue
+            try:
+                async with self.db.transaction() as session:
+                    count = await job_claims.make_due_now(session, released)
+            except Exception:
+                log.warning("cannot release the jobs waiting for %s", service, exc_info=True)
+                continue
+            if count:
+                log.info("%s answers again: %d job(s) waiting for it are due now", service, count)
+                self.wake()
+
     async def _finish(self, job: ClaimedJob, context: JobContext, result: _Result) -> None:
+        await self._finish_attempt(job, context, result)
+        await self._note_services(job, context, result)
+
+    async def _finish_attempt(self, job: ClaimedJob, context: JobContext, result: _Result) -> None:
         if result.deferred:
             await self._defer(job, context, result)
             return
@@ -294,7 +331,7 @@ class Worker:
             log.warning("job %s: saving its result failed", job.id, exc_info=True)
             context.deferred_writes.clear()
             failure = self._retry_or_fail(job, f"saving the job's result failed: {exc}", exc)
-            await self._finish(job, context, failure)
+            await self._finish_attempt(job, context, failure)
             return
         if not recorded:
             log.warning(
@@ -303,10 +340,13 @@ class Worker:
                 job.attempt,
             )
 
-    async def _renew_lease(self, job: ClaimedJob) -> None:
+    async def _renew_lease(self, job: ClaimedJob, done: asyncio.Event) -> None:
         interval = self.options.lease_seconds / 3
         while True:
-            await asyncio.sleep(interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), interval)
+            if done.is_set():
+                return
             try:
                 async with self.db.transaction() as session:
                     held = await job_claims.renew_lease(

@@ -31,6 +31,15 @@ _collected: ContextVar[list[RequestLogEntry] | None] = ContextVar("helpdesk_requ
 _EXCERPT = 500
 
 
+HELPDESK_SERVICE = "helpdesk"
+"""The service name of :attr:`deskline.errors.HelpdeskError.unavailable_service`."""
+
+
+def _answered(entry: RequestLogEntry) -> bool:
+    """The helpdesk answered (any status below 500, a 4xx too: it is up)."""
+    return entry.status is not None and entry.status < 500
+
+
 def _collect(entry: RequestLogEntry) -> None:
     entries = _collected.get()
     if entries is not None:
@@ -75,6 +84,8 @@ async def collecting(
         yield entries
     finally:
         _collected.reset(token)
+        if attempt is not None and any(_answered(entry) for entry in entries):
+            attempt.service_answered(HELPDESK_SERVICE)
         if entries and attempt is not None:
             attempt.with_attempt(partial(_add_entries, where=where, entries=entries))
         elif entries:

@@ -61,9 +61,14 @@ class Waiting(Exception):
 class HelpdeskRetry(JobError):
     """The helpdesk asked us to try again later (``retry_after`` is honoured by the worker)."""
 
-    def __init__(self, message: str, retry_after: float | None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None, unavailable_service: str | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.unavailable_service = unavailable_service
+        """Set when the helpdesk could not be reached or answered 5xx: the worker retries the
+        job as soon as another job's request gets an answer (see JobContext.service_answered)."""
 
 
 def ordering_key(source: str, call_id: str) -> str:
@@ -150,7 +155,7 @@ class CallJob:
             except HelpdeskError as exc:
                 if exc.outcome == "fail":
                     raise PermanentJobError(str(exc)) from exc
-                raise HelpdeskRetry(str(exc), exc.retry_after) from exc
+                raise HelpdeskRetry(str(exc), exc.retry_after, exc.unavailable_service) from exc
 
     @property
     def _wait(self) -> float:

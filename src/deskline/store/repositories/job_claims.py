@@ -12,6 +12,7 @@ change (claim, finish); renewing a lease does not move it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -218,6 +219,21 @@ async def finish_attempt(
         )
     )
     return True
+
+
+async def make_due_now(session: AsyncSession, job_ids: Iterable[int]) -> int:
+    """Pending jobs among ``job_ids`` whose ``run_after`` is still ahead become due now;
+    returns how many (jobs already running, done or claimed elsewhere are left alone)."""
+    ids = list(job_ids)
+    if not ids:
+        return 0
+    now = utcnow()
+    result = await session.execute(
+        update(JOBS)
+        .where(JOBS.c.id.in_(ids), JOBS.c.state == JobState.PENDING.value, JOBS.c.run_after > now)
+        .values(run_after=now, updated_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def defer_attempt(
