@@ -117,9 +117,6 @@ class InlineConnection(aiosqlite.Connection):
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.05)
 
-    async def commit(self) -> None:
-        await self._execute(self._conn.commit)
-
     def stop(self) -> asyncio.Future[Any] | None:
         self._running = False
         if self._connection is not None:
