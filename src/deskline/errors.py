@@ -67,6 +67,10 @@ class TemplateRenderError(TemplateError):
     """A value could not be rendered into a request of a template."""
 
 
+HELPDESK_SERVICE = "helpdesk"
+"""The service a :class:`HelpdeskError` names as unavailable (the outbox's service names)."""
+
+
 class HelpdeskError(DesklineError):
     """A request to the helpdesk failed.
 
@@ -98,7 +102,7 @@ class HelpdeskError(DesklineError):
         if self.outcome != "retry" or self.retry_after is not None:
             return None
         if self.status_code is None or self.status_code >= 500:
-            return "helpdesk"
+            return HELPDESK_SERVICE
         return None
 
 

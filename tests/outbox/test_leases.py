@@ -34,8 +34,7 @@ async def _add(db: Database, max_attempts: int = 10) -> int:
 async def _claim_and_die(db: Database, worker_id: str) -> ClaimedJob:
     """A worker claims a job with a very short lease and is never heard of again."""
     async with db.transaction() as session:
-        claimed = await job_claims.claim_next(session, worker_id, lease_seconds=0.01)
-    assert claimed is not None
+        (claimed,) = await job_claims.claim_due(session, worker_id, limit=1, lease_seconds=0.01)
     await asyncio.sleep(0.05)  # the lease runs out
     return claimed
 

@@ -290,7 +290,9 @@ class Worker:
                 continue
             try:
                 async with self.db.transaction() as session:
-                    count = await job_claims.make_due_now(session, released)
+                    count = await job_claims.make_due_now(
+                        session, job_claims.JOBS.c.id.in_(released)
+                    )
             except Exception:
                 log.warning("cannot release the jobs waiting for %s", service, exc_info=True)
                 continue

@@ -137,11 +137,13 @@ class SourceListener:
 
     # --- pops --------------------------------------------------------------------------------
 
+    def _unpopped(self, key: str, agents: list[BoundAgent]) -> list[BoundAgent]:
+        """The agents not popped this call yet (by the hub's memory, no database)."""
+        return [agent for agent in agents if not self.pipeline.hub.was_popped(key, agent.extension)]
+
     def _undone(self, helpdesk: ActiveHelpdesk, call: Call, due: list[BoundAgent]) -> bool:
         """Some due pop or display was not sent or enqueued yet (memory only, no database)."""
-        key = call_key(self.source, call.call_id)
-        hub = self.pipeline.hub
-        if any(not hub.was_popped(key, agent.extension) for agent in due):
+        if self._unpopped(call_key(self.source, call.call_id), due):
             return True
         return _displays(helpdesk) and any(
             agent.agent.user_id and not self._decided.known(call.call_id, _display(agent))
@@ -159,11 +161,8 @@ class SourceListener:
         key = call_key(self.source, call.call_id)
         if match.contact is None and await self._lookup_pending(session, call):
             return  # the lookup job pops when it knows the contact
-        for agent in due:
-            if not self.pipeline.hub.was_popped(key, agent.extension):  # e.g. by early()
-                self._pending.append(
-                    PendingPop(key, agent.pop_trigger, agent.extension, match.contact)
-                )
+        for agent in self._unpopped(key, due):  # early() may have popped them already
+            self._pending.append(PendingPop(key, agent.pop_trigger, agent.extension, match.contact))
         if match.contact is None or not _displays(helpdesk):
             return
         for agent in due:
@@ -187,7 +186,7 @@ class SourceListener:
         calls = [u.call for u in updates if u.call.is_external]
         if not any(call.direction is Direction.INBOUND for call in calls):
             return
-        pops: list[PendingPop] = []
+        pops: dict[tuple[str, str], PendingPop] = {}  # one per (call, agent) in the batch
         async with self.pipeline.db.read() as session:
             helpdesk = await self.pipeline.provider.active(session)
             if helpdesk is None:
@@ -195,19 +194,18 @@ class SourceListener:
             bound = await self.pipeline.bound_agents(session, helpdesk.connection_id)
             for call in calls:
                 key = call_key(self.source, call.call_id)
-                due = [
-                    agent
-                    for agent in due_pops(call, involved_bound(call, bound))
-                    if not self.pipeline.hub.was_popped(key, agent.extension)
-                    and all((p.call_key, p.extension) != (key, agent.extension) for p in pops)
-                ]
+                due = self._unpopped(key, due_pops(call, involved_bound(call, bound)))
+                due = [agent for agent in due if (key, agent.extension) not in pops]
                 if not due:
                     continue
                 match = await self.pipeline.local_match(session, helpdesk, call)
                 if match.contact is None:
                     continue  # a miss: the lookup job pops once the helpdesk answers
-                pops += [PendingPop(key, a.pop_trigger, a.extension, match.contact) for a in due]
-        await self._send(pops)
+                for agent in due:
+                    pops[key, agent.extension] = PendingPop(
+                        key, agent.pop_trigger, agent.extension, match.contact
+                    )
+        await self._send(list(pops.values()))
 
     async def _lookup_pending(self, session: AsyncSession, call: Call) -> bool:
         """A helpdesk lookup of this call is still to come (so it will pop)."""
@@ -315,10 +313,9 @@ class _DecidedMemo:
         return f"_DecidedMemo(kept={len(self._kept)}, tentative={len(self._tentative)})"
 
     def first(self, call_id: str, step: str) -> bool:
-        key = (call_id, step)
-        if key in self._kept or key in self._tentative:
+        if self.known(call_id, step):
             return False
-        self._tentative.add(key)
+        self._tentative.add((call_id, step))
         return True
 
     def known(self, call_id: str, step: str) -> bool:

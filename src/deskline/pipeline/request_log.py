@@ -21,6 +21,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.connector import Connector, RequestLogEntry
+from deskline.errors import HELPDESK_SERVICE
 from deskline.outbox.handlers import JobContext
 from deskline.store.db import Database
 from deskline.store.models import HelpdeskRequestLog
@@ -29,10 +30,6 @@ log = logging.getLogger(__name__)
 
 _collected: ContextVar[list[RequestLogEntry] | None] = ContextVar("helpdesk_requests", default=None)
 _EXCERPT = 500
-
-
-HELPDESK_SERVICE = "helpdesk"
-"""The service name of :attr:`deskline.errors.HelpdeskError.unavailable_service`."""
 
 
 def _answered(entry: RequestLogEntry) -> bool:

@@ -1,9 +1,9 @@
 """The event loop the long-running commands (``serve``, ``worker``) run on.
 
 uvloop (installed with deskline on Linux and macOS) when it is there: the same asyncio
-semantics, with a faster loop — every database statement on SQLite is a hop to aiosqlite's
-thread and back, and at a few thousand of them a second the loop's own cost showed in the
-profiles (bench/). The standard loop otherwise, or with ``DESKLINE_EVENT_LOOP=asyncio``.
+semantics, with a faster loop — webhook requests, WebSocket pops, helpdesk requests and (on
+PostgreSQL) every statement go through it, and its own cost showed in the profiles (bench/).
+The standard loop otherwise, or with ``DESKLINE_EVENT_LOOP=asyncio``.
 """
 
 from __future__ import annotations

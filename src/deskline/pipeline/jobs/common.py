@@ -32,6 +32,7 @@ from deskline.pipeline.contact_index import IndexedContact
 from deskline.pipeline.recordings import recording_of_call
 from deskline.pipeline.request_log import RequestContext, collecting, watch
 from deskline.store.models import CallAction, Job, JobState, Recording
+from deskline.store.repositories.job_claims import make_due_now
 from deskline.store.types import utcnow
 
 if TYPE_CHECKING:
@@ -213,17 +214,9 @@ WAITING_FOR_HELPDESK = "waiting: the helpdesk"
 async def release_waiting_jobs(session: AsyncSession) -> int:
     """Jobs waiting for the helpdesk (disabled, needs re-authorization) become due now: call it
     when the admin has enabled or re-authorized it. Returns how many were waiting."""
-    now = utcnow()
-    result = await session.execute(
-        update(Job)
-        .where(
-            Job.state == JobState.PENDING.value,
-            Job.run_after > now,
-            Job.last_error.startswith(WAITING_FOR_HELPDESK, autoescape=True),
-        )
-        .values(run_after=now)
+    return await make_due_now(
+        session, Job.last_error.startswith(WAITING_FOR_HELPDESK, autoescape=True)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _reschedule(job: ClaimedJob, waiting: Waiting) -> Callable[[AsyncSession], Awaitable[None]]:

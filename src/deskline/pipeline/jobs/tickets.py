@@ -37,10 +37,6 @@ BEFORE = "before"
 AFTER = "after"
 
 
-def journal_in_ticket(job: CallJob) -> bool:
-    return template_journals_in_ticket(job.helpdesk.template)
-
-
 def template_journals_in_ticket(template: HelpdeskTemplate) -> bool:
     """The template's after-call ticket request can carry the call journal itself."""
     scenario = template.scenario(ScenarioId.CREATE_NEW_TICKET)
@@ -78,7 +74,11 @@ async def run_create_ticket(job: CallJob) -> str | None:
     bound = await job.bound_agents()
     chosen = responsible_agent(job.call, bound)
     agent = chosen.agent if chosen else None
-    with_journal = timing == AFTER and settings.journal_applies and journal_in_ticket(job)
+    with_journal = (
+        timing == AFTER
+        and settings.journal_applies
+        and template_journals_in_ticket(job.helpdesk.template)
+    )
     if with_journal:
         await prepare_recording(job)
     call = job.call if timing == AFTER else _ringing_view(job.call)

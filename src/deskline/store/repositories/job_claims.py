@@ -12,12 +12,11 @@ change (claim, finish); renewing a lease does not move it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, exists, insert, select, update
+from sqlalchemy import ColumnElement, Table, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -91,14 +90,6 @@ async def recover_expired_leases(session: AsyncSession, now: datetime) -> int:
         job.updated_at = now
     await session.flush()
     return len(expired)
-
-
-async def claim_next(
-    session: AsyncSession, worker_id: str, *, lease_seconds: float, now: datetime | None = None
-) -> ClaimedJob | None:
-    """Claim the most urgent due job for ``worker_id`` (None: nothing is due)."""
-    claimed = await claim_due(session, worker_id, limit=1, lease_seconds=lease_seconds, now=now)
-    return claimed[0] if claimed else None
 
 
 async def claim_due(
@@ -221,16 +212,13 @@ async def finish_attempt(
     return True
 
 
-async def make_due_now(session: AsyncSession, job_ids: Iterable[int]) -> int:
-    """Pending jobs among ``job_ids`` whose ``run_after`` is still ahead become due now;
-    returns how many (jobs already running, done or claimed elsewhere are left alone)."""
-    ids = list(job_ids)
-    if not ids:
-        return 0
+async def make_due_now(session: AsyncSession, *criteria: ColumnElement[bool]) -> int:
+    """Pending jobs matching ``criteria`` whose ``run_after`` is still ahead become due now;
+    returns how many (jobs running, finished or already due are left alone)."""
     now = utcnow()
     result = await session.execute(
         update(JOBS)
-        .where(JOBS.c.id.in_(ids), JOBS.c.state == JobState.PENDING.value, JOBS.c.run_after > now)
+        .where(JOBS.c.state == JobState.PENDING.value, JOBS.c.run_after > now, *criteria)
         .values(run_after=now, updated_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
