@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,7 +26,7 @@ from deskline.ingest import EventIngestor
 from deskline.outbox import enqueue, list_jobs
 from deskline.store.db import Database
 from deskline.store.models import CallRecord, PbxEvent
-from deskline.store.repositories.calls import call_of, get_call
+from deskline.store.repositories.calls import call_of, get_call, upsert_calls
 
 T0 = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 
@@ -68,6 +70,23 @@ def cdr(call_id: str, at: datetime = T0) -> CallDetailRecord:
         key=f"{call_id}:cdr",
         status=CallStatus.ANSWERED,
     )
+
+
+@contextlib.contextmanager
+def counting_transactions(db: Database) -> Iterator[list[int]]:
+    """Counts the write transactions ``db`` opens inside the block (``[count]``)."""
+    counted = [0]
+    real = db.transaction
+
+    def counting(**options: bool) -> object:
+        counted[0] += 1
+        return real(**options)
+
+    db.transaction = counting  # type: ignore[method-assign]
+    try:
+        yield counted
+    finally:
+        db.transaction = real  # type: ignore[method-assign]
 
 
 async def _count(db: Database, model: type[PbxEvent] | type[CallRecord]) -> int:
@@ -215,6 +234,72 @@ async def test_tick_retries_a_call_it_could_not_save(db: Database) -> None:
     assert (await _stored_call(db, "c1")).status == CallStatus.ANSWERED
 
 
+async def test_calls_due_together_are_saved_in_one_transaction(db: Database) -> None:
+    ended: list[str] = []
+
+    async def listener(session: AsyncSession, update: TrackerUpdate) -> None:
+        if update.ended:
+            ended.append(update.call.call_id)
+
+    ingest = EventIngestor(db, CallTracker(settle_seconds=0), "pbx1", listener)
+    for n in range(5):
+        await ingest([*ringing(f"c{n}"), *answered_and_over(f"c{n}")])
+    with counting_transactions(db) as transactions:
+        saved = await ingest.tick(T0 + timedelta(seconds=70))
+
+    assert sorted(update.call.call_id for update in saved) == [f"c{n}" for n in range(5)]
+    assert sorted(ended) == [f"c{n}" for n in range(5)]
+    assert transactions == [1]
+    for n in range(5):
+        assert (await _stored_call(db, f"c{n}")).status == CallStatus.ANSWERED
+    assert await ingest.tick(T0 + timedelta(seconds=71)) == []
+
+
+async def test_a_call_that_cannot_be_saved_does_not_hold_back_the_others_due_with_it(
+    db: Database,
+) -> None:
+    async def listener(session: AsyncSession, update: TrackerUpdate) -> None:
+        if update.ended and update.call.call_id == "bad":
+            raise RuntimeError("pipeline bug")
+
+    ingest = EventIngestor(db, CallTracker(settle_seconds=0), "pbx1", listener)
+    for call_id in ("ok1", "bad", "ok2"):
+        await ingest([*ringing(call_id), *answered_and_over(call_id)])
+
+    saved = await ingest.tick(T0 + timedelta(seconds=70))
+
+    assert sorted(update.call.call_id for update in saved) == ["ok1", "ok2"]
+    assert (await _stored_call(db, "ok1")).status == CallStatus.ANSWERED
+    assert (await _stored_call(db, "ok2")).status == CallStatus.ANSWERED
+    assert (await _stored_call(db, "bad")).status is None  # tried again at the next ticks
+
+
+async def test_a_call_decided_by_another_process_keeps_that_decision(db: Database) -> None:
+    decided: list[str] = []
+
+    async def listener(session: AsyncSession, update: TrackerUpdate) -> None:
+        if update.ended:
+            decided.append(update.call.call_id)
+
+    ingest = EventIngestor(db, CallTracker(settle_seconds=0), "pbx1", listener)
+    for call_id in ("mine", "theirs"):
+        await ingest([*ringing(call_id), *answered_and_over(call_id)])
+    theirs = ingest.tracker.get("theirs")
+    assert theirs is not None
+    async with db.transaction() as session:  # another process decided it meanwhile
+        await upsert_calls(
+            session, "pbx1", [theirs.model_copy(update={"status": CallStatus.ABANDONED})]
+        )
+
+    saved = await ingest.tick(T0 + timedelta(seconds=70))
+
+    assert [update.call.call_id for update in saved] == ["mine"]
+    assert decided == ["mine"]
+    assert (await _stored_call(db, "theirs")).status == CallStatus.ABANDONED
+    kept = ingest.tracker.get("theirs")
+    assert kept is not None and kept.status == CallStatus.ABANDONED
+
+
 async def test_an_empty_batch_is_accepted(db: Database) -> None:
     await EventIngestor(db, CallTracker(), "pbx1")([])
     assert await _count(db, PbxEvent) == 0
@@ -222,24 +307,13 @@ async def test_an_empty_batch_is_accepted(db: Database) -> None:
 
 async def test_concurrent_batches_are_stored_together_and_all_acknowledged(db: Database) -> None:
     """Group commit: batches that wait for their turn are stored in one transaction."""
-    transactions = 0
-    real = db.transaction
-
-    def counting(**options: bool) -> object:
-        nonlocal transactions
-        transactions += 1
-        return real(**options)
-
-    db.transaction = counting  # type: ignore[method-assign]
-    try:
+    with counting_transactions(db) as transactions:
         ingest = EventIngestor(db, CallTracker(), "pbx1")
         batches = [ringing(f"g{n}") for n in range(30)]
         await asyncio.gather(*(ingest(batch) for batch in batches))
-    finally:
-        db.transaction = real  # type: ignore[method-assign]
     assert await _count(db, PbxEvent) == 60
     assert await _count(db, CallRecord) == 30
-    assert transactions < 30  # all but the first waited and went in together
+    assert transactions[0] < 30  # all but the first waited and went in together
 
 
 async def test_a_bad_batch_in_a_group_fails_only_its_sender(db: Database) -> None:

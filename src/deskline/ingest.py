@@ -205,35 +205,56 @@ class EventIngestor:
     async def tick(self, now: datetime | None = None) -> list[TrackerUpdate]:
         """Decide the calls whose settle delay passed and store them; returns what was saved.
 
-        Each call is saved in its own transaction (with the listener). One that cannot be
-        saved is tried again at the next ticks, then given up (it stays in flight in the
-        database and is decided again after a restart).
+        The calls due together are saved in one transaction (with the listener). If that
+        fails, each is saved in its own; one that cannot be saved is tried again at the next
+        ticks, then given up (it stays in flight in the database and is decided again after
+        a restart). A call another process decided first keeps that decision.
         """
         async with self._turn:
             for update in self.tracker.finalise_due(now or utcnow()):
                 self._unsaved[update.call.call_id] = (update, 0)
+            if len(self._unsaved) > 1:
+                try:
+                    return await self._save_ended(list(self._unsaved))
+                except Exception:
+                    log.warning(
+                        "%s: saving %d ended calls together failed; saving them one by one",
+                        self,
+                        len(self._unsaved),
+                        exc_info=True,
+                    )
             saved: list[TrackerUpdate] = []
             for call_id, (update, tries) in list(self._unsaved.items()):
                 try:
-                    async with self.db.transaction() as session:
-                        decided = await call_rows.lock_undecided(session, self.source, call_id)
-                        if decided is None:
-                            await self._save(session, [update])
+                    saved += await self._save_ended([call_id])
                 except Exception:
-                    _discard(self.listener)
                     log.exception("%s: cannot save the end of call %s", self, call_id)
                     if tries + 1 >= MAX_SAVE_TRIES:
                         del self._unsaved[call_id]
                     else:
                         self._unsaved[call_id] = (update, tries + 1)
-                    continue
-                del self._unsaved[call_id]
-                if decided is not None:  # another process decided it first: keep its decision
-                    self.tracker.restore(decided)
-                    continue
-                saved.append(update)
-                await _after_commit(self.listener)
             return saved
+
+    async def _save_ended(self, call_ids: list[str]) -> list[TrackerUpdate]:
+        """Save these decided calls in one transaction (those still undecided in the
+        database); forgets them once committed."""
+        try:
+            async with self.db.transaction() as session:
+                decided = await call_rows.lock_undecided_many(session, self.source, call_ids)
+                saved = [
+                    self._unsaved[call_id][0] for call_id in call_ids if call_id not in decided
+                ]
+                await self._save(session, saved)
+        except BaseException:
+            _discard(self.listener)
+            raise
+        for call_id in call_ids:
+            del self._unsaved[call_id]
+        for call in decided.values():  # another process decided it first: keep its decision
+            self.tracker.restore(call)
+        if saved:
+            await _after_commit(self.listener)
+        return saved
 
     async def run_ticks(self, stop_event: asyncio.Event, interval_seconds: float = 1.0) -> None:
         """Call :meth:`tick` every ``interval_seconds`` until ``stop_event`` is set."""

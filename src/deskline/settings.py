@@ -79,6 +79,16 @@ class Settings(BaseSettings):
             "for a database on a slow or network file system, where a statement can take long)."
         ),
     )
+    sqlite_time_slice_ms: float = Field(
+        default=2.0,
+        ge=0,
+        le=1000,
+        description=(
+            "With SQLite statements on the event loop: a task that has run statements for this "
+            "long lets the loop go round before its next one, so ring-time pops do not wait "
+            "behind long transactions; 0: never."
+        ),
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = Field(
         default="json", description="Log lines as JSON objects or as key=value text."

@@ -222,6 +222,61 @@ async def test_deferred_writes_commit_with_success(db: Database, handlers: Handl
     assert "saving the job's result failed" in bad.last_error
 
 
+async def test_a_record_of_the_attempt_that_cannot_be_saved_does_not_cost_the_attempt(
+    db: Database, handlers: HandlerRegistry
+) -> None:
+    async def logs_badly(job: ClaimedJob, context: JobContext) -> str:
+        async def good_log(session: AsyncSession) -> None:
+            await put_setting(session, f"log-of-job:{job.id}", "kept")
+
+        async def broken_log(session: AsyncSession) -> None:
+            await put_setting(session, f"half-log-of-job:{job.id}", "rolled back")
+            raise RuntimeError("request log rejected")
+
+        async def remember(session: AsyncSession) -> None:
+            await put_setting(session, f"ticket-of-job:{job.id}", 7)
+
+        context.with_attempt(good_log)
+        context.with_attempt(broken_log)
+        context.on_success(remember)
+        return "ticket 7"
+
+    handlers.add("test.logs_badly", logs_badly)
+    job_id = await _add(db, "test.logs_badly")
+    await _drain(Worker(db, "w1", FAST))
+
+    assert (await _job(db, job_id)).state == JobState.SUCCEEDED
+    assert await _outcomes(db, job_id) == ["succeeded"]
+    async with db.read() as session:
+        assert await get_setting(session, f"ticket-of-job:{job_id}") == 7
+        # the records went together or not at all, and nothing of the broken one stayed
+        assert await get_setting(session, f"log-of-job:{job_id}") is None
+        assert await get_setting(session, f"half-log-of-job:{job_id}") is None
+
+
+async def test_records_of_the_attempt_stay_when_its_result_cannot_be_saved(
+    db: Database, handlers: HandlerRegistry
+) -> None:
+    async def cannot_save(job: ClaimedJob, context: JobContext) -> str:
+        async def log_request(session: AsyncSession) -> None:
+            await put_setting(session, f"log-of-job:{job.id}", "POST /tickets 201")
+
+        async def broken(session: AsyncSession) -> None:
+            raise RuntimeError("constraint violated")
+
+        context.with_attempt(log_request)
+        context.on_success(broken)
+        return "done"
+
+    handlers.add("test.cannot_save", cannot_save)
+    job_id = await _add(db, "test.cannot_save", max_attempts=1)
+    await _drain(Worker(db, "w1", FAST))
+
+    assert (await _job(db, job_id)).state == JobState.FAILED
+    async with db.read() as session:
+        assert await get_setting(session, f"log-of-job:{job_id}") == "POST /tickets 201"
+
+
 async def test_jobs_with_one_ordering_key_run_in_order_across_two_workers(
     db: Database, handlers: HandlerRegistry
 ) -> None:

@@ -8,6 +8,7 @@ from deskline.pipeline.actions import (
     actions_of_call,
     get_action,
     record_action,
+    record_done_actions,
 )
 from deskline.store.db import Database
 
@@ -42,3 +43,33 @@ async def test_record_action_creates_then_updates_keeping_what_is_not_given(db: 
         "contact": (ActionState.DONE, "U-7", {}),
     }
     assert rows["ticket"].updated_at >= rows["ticket"].created_at
+
+
+async def test_done_actions_are_recorded_together_creating_or_overwriting(db: Database) -> None:
+    async with db.transaction() as session:
+        await record_action(
+            session, "pbx", "c1", "ticket", state=ActionState.PENDING, detail={"try": 1}
+        )
+    async with db.transaction() as session:
+        await record_done_actions(
+            session,
+            "pbx",
+            "c1",
+            {
+                "ticket": ("T-9", {"timing": "after"}),
+                "journal": ("T-9", {"in_ticket": True}),
+                "contact": ("U-1", {"via": "index"}),
+            },
+        )
+        await record_done_actions(session, "pbx", "c1", {})  # nothing to do
+
+    async with db.read() as session:
+        rows = await actions_of_call(session, "pbx", "c1")
+        other_call = await actions_of_call(session, "pbx", "c2")
+    assert {name: (row.state, row.remote_id, row.detail) for name, row in rows.items()} == {
+        "ticket": (ActionState.DONE, "T-9", {"timing": "after"}),
+        "journal": (ActionState.DONE, "T-9", {"in_ticket": True}),
+        "contact": (ActionState.DONE, "U-1", {"via": "index"}),
+    }
+    assert all(row.key == action_key("pbx", "c1", name) for name, row in rows.items())
+    assert other_call == {}

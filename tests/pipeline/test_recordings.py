@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.pbx.recordings import (
     FetchedRecording,
@@ -61,6 +63,23 @@ async def test_fetched_once_with_each_attempt_counted(db: Database, tmp_path: Pa
 
     with pytest.raises(LookupError):
         await cache.get("no-such-token")
+
+
+async def test_a_job_saves_the_fetch_with_its_own_transaction(db: Database, tmp_path: Path) -> None:
+    async with db.transaction() as session:
+        token = (await ensure_recording(session, "pbx", "c1", "rec-1.wav")).token
+    pbx = Pbx()
+    cache = RecordingCache(db, tmp_path, pbx)
+    handed: list[Callable[[AsyncSession], Awaitable[None]]] = []
+
+    pbx.answers = [b"RIFF-12"]
+    fetched = await cache.get(token, save_with=handed.append)
+
+    assert fetched.size == 7 and len(handed) == 1
+    assert await _state(db, token) == (RecordingState.PENDING, 0, None)  # not saved yet
+    async with db.transaction() as session:  # the job's attempt commits it
+        await handed[0](session)
+    assert await _state(db, token) == (RecordingState.READY, 1, 7)
 
 
 async def test_a_ready_recording_stays_ready_when_a_later_fetch_fails(

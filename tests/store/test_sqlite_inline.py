@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -186,3 +187,40 @@ async def test_a_write_cancelled_while_it_waits_for_the_lock_leaves_the_database
     finally:
         await ours.dispose()
         await theirs.dispose()
+
+
+async def _statements_and_ticks(db: Database, *, urgent: bool = False) -> list[str]:
+    """Five statements of 3 ms each, and another task that wants the loop meanwhile."""
+    order: list[str] = []
+
+    async def other_task() -> None:
+        for _ in range(3):
+            order.append("other")
+            await asyncio.sleep(0)
+
+    async with db.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        sqlite = raw.driver_connection._conn  # type: ignore[union-attr]
+        sqlite.create_function("busy", 0, lambda: time.sleep(0.003))
+        task = asyncio.create_task(other_task())
+        async with db.read(urgent=True) if urgent else contextlib.AsyncExitStack():
+            for _ in range(5):
+                await connection.execute(text("SELECT busy()"))
+                order.append("statement")
+        await task
+    return order
+
+
+async def test_a_long_run_of_statements_lets_other_tasks_have_the_loop(tmp_path: Path) -> None:
+    sliced = _file_db(tmp_path / "a.db", sqlite_time_slice_ms=2)
+    never = _file_db(tmp_path / "b.db", sqlite_time_slice_ms=0)
+    try:
+        order = await _statements_and_ticks(sliced)
+        assert order.index("other") < 4  # in between, not after all five
+        assert order.count("statement") == 5
+        assert await _statements_and_ticks(never) == ["statement"] * 5 + ["other"] * 3
+        # a ring-time pop's statements (an urgent read) keep the loop
+        assert await _statements_and_ticks(sliced, urgent=True) == ["statement"] * 5 + ["other"] * 3
+    finally:
+        await sliced.dispose()
+        await never.dispose()

@@ -24,6 +24,7 @@ import os
 import random
 import socket
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
@@ -35,7 +36,7 @@ from deskline.errors import JobError, PermanentJobError
 from deskline.observability.context import bind_call_id, call_id_of_job
 from deskline.observability.metrics import JOB_ATTEMPTS
 from deskline.outbox.backoff import RetryPolicy, retry_delay
-from deskline.outbox.handlers import JobContext, handler_for
+from deskline.outbox.handlers import DeferredWrite, JobContext, handler_for
 from deskline.settings import Settings
 from deskline.store.db import Database
 from deskline.store.models import AttemptOutcome
@@ -268,14 +269,42 @@ class Worker:
         """Back to the queue until the budget has room (a little jitter spreads the herd)."""
         wait = result.retry_after or 0.0
         wait += random.uniform(0.0, min(1.0, wait * 0.2))
-        async with self.db.transaction() as session:
-            held = await job_claims.defer_attempt(
-                session, job, self.worker_id, run_at=utcnow() + timedelta(seconds=wait)
-            )
+        run_at = utcnow() + timedelta(seconds=wait)
+
+        async def save(session: AsyncSession, writes: list[DeferredWrite]) -> bool:
+            held = await job_claims.defer_attempt(session, job, self.worker_id, run_at=run_at)
             if held:
-                await _attempt_writes(session, job, context)
+                await _run_writes(session, writes)
+            return held
+
+        held = await self._with_attempt_writes(job, context, save)
         if not held:
             log.warning("job %s: lease lost before it could be deferred", job.id)
+
+    async def _with_attempt_writes(
+        self,
+        job: ClaimedJob,
+        context: JobContext,
+        save: Callable[[AsyncSession, list[DeferredWrite]], Awaitable[bool]],
+    ) -> bool:
+        """``save(session, attempt_writes)`` in one transaction. The records of what the
+        attempt did (e.g. its helpdesk requests) must never cost the attempt's own record: if
+        the transaction fails with them, it is tried again without them."""
+        writes, context.attempt_writes = context.attempt_writes, []
+        if writes:
+            try:
+                async with self.db.transaction() as session:
+                    return await save(session, writes)
+            except Exception:
+                log.warning(
+                    "job %s: the records of its attempt could not be saved", job.id, exc_info=True
+                )
+        try:
+            async with self.db.transaction() as session:
+                return await save(session, [])
+        except Exception:
+            context.attempt_writes[:0] = writes  # not their fault: a retry may save them
+            raise
 
     async def _note_services(self, job: ClaimedJob, context: JobContext, result: _Result) -> None:
         """Keep track of the jobs waiting for an unavailable service; when an attempt reports
@@ -312,21 +341,25 @@ class Worker:
         if result.outcome is AttemptOutcome.RETRY:
             delay = retry_delay(job.attempt, self.options.retry, retry_after=result.retry_after)
             retry_at = utcnow() + timedelta(seconds=delay)
+        success = result.outcome is AttemptOutcome.SUCCEEDED
+
+        async def save(session: AsyncSession, writes: list[DeferredWrite]) -> bool:
+            recorded = await job_claims.finish_attempt(
+                session,
+                job,
+                self.worker_id,
+                outcome=result.outcome,
+                detail=result.detail,
+                retry_at=retry_at,
+            )
+            if recorded:
+                await _run_writes(session, writes)
+                if success:
+                    await _run_writes(session, context.deferred_writes)
+            return recorded
+
         try:
-            async with self.db.transaction() as session:
-                recorded = await job_claims.finish_attempt(
-                    session,
-                    job,
-                    self.worker_id,
-                    outcome=result.outcome,
-                    detail=result.detail,
-                    retry_at=retry_at,
-                )
-                if recorded:
-                    await _attempt_writes(session, job, context)
-                if recorded and result.outcome is AttemptOutcome.SUCCEEDED:
-                    for write in context.deferred_writes:
-                        await write(session)
+            recorded = await self._with_attempt_writes(job, context, save)
         except Exception as exc:
             if not context.deferred_writes:
                 raise  # the database itself failed: the lease expires, the job runs again
@@ -362,16 +395,9 @@ class Worker:
                 return
 
 
-async def _attempt_writes(session: AsyncSession, job: ClaimedJob, context: JobContext) -> None:
-    """What the attempt did (e.g. its helpdesk request log): saved with the attempt, in a
-    savepoint so that a failing one cannot cost the attempt's own record."""
-    writes, context.attempt_writes = context.attempt_writes, []
+async def _run_writes(session: AsyncSession, writes: list[DeferredWrite]) -> None:
     for write in writes:
-        try:
-            async with session.begin_nested():
-                await write(session)
-        except Exception:
-            log.warning("job %s: a record of its attempt could not be saved", job.id, exc_info=True)
+        await write(session)
 
 
 async def run_worker(

@@ -13,9 +13,10 @@ copied to the phonebook group — the admin API lists these), ``lookup``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.store.models import CallAction
@@ -39,22 +40,25 @@ def action_key(source: str, call_id: str, action: str) -> str:
     return f"call:{source}:{call_id}:{action}"
 
 
+_BY_KEY = select(CallAction).where(CallAction.key == bindparam("key"))
+_OF_CALL = select(CallAction).where(
+    CallAction.source == bindparam("source"), CallAction.pbx_call_id == bindparam("call_id")
+)
+"""Built once: every call's ingest and jobs read them."""
+
+
 async def get_action(
     session: AsyncSession, source: str, call_id: str, action: str
 ) -> CallAction | None:
     key = action_key(source, call_id, action)
-    return (
-        await session.execute(select(CallAction).where(CallAction.key == key))
-    ).scalar_one_or_none()
+    return (await session.execute(_BY_KEY, {"key": key})).scalar_one_or_none()
 
 
 async def actions_of_call(
     session: AsyncSession, source: str, call_id: str
 ) -> dict[str, CallAction]:
     """Every action of the call, by action name."""
-    rows = await session.execute(
-        select(CallAction).where(CallAction.source == source, CallAction.pbx_call_id == call_id)
-    )
+    rows = await session.execute(_OF_CALL, {"source": source, "call_id": call_id})
     return {row.action: row for row in rows.scalars()}
 
 
@@ -97,3 +101,53 @@ async def record_action(
     result = await session.scalars(statement, execution_options={"populate_existing": True})
     row: CallAction = result.one()
     return row
+
+
+_DONE_UPSERTS: dict[str, Any] = {}
+
+
+def _done_upsert(session: AsyncSession) -> Any:
+    """``INSERT … ON CONFLICT (key) DO UPDATE`` of done actions, built once per dialect."""
+    dialect = session.get_bind().dialect.name
+    statement = _DONE_UPSERTS.get(dialect)
+    if statement is None:
+        insert = dialect_insert(session, CallAction)
+        statement = insert.on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "state": insert.excluded.state,
+                "remote_id": insert.excluded.remote_id,
+                "detail": insert.excluded.detail,
+                "updated_at": insert.excluded.updated_at,
+            },
+        )
+        _DONE_UPSERTS[dialect] = statement
+    return statement
+
+
+async def record_done_actions(
+    session: AsyncSession,
+    source: str,
+    call_id: str,
+    actions: Mapping[str, tuple[str | None, dict[str, Any]]],
+) -> None:
+    """Record several actions of a call as done — ``{action: (remote_id, detail)}`` — in one
+    Core statement (no rows returned: for writes that only need to be saved)."""
+    if not actions:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "key": action_key(source, call_id, action),
+            "source": source,
+            "pbx_call_id": call_id,
+            "action": action,
+            "state": ActionState.DONE,
+            "remote_id": remote_id,
+            "detail": detail,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for action, (remote_id, detail) in actions.items()
+    ]
+    await session.execute(_done_upsert(session), rows)

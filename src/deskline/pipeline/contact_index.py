@@ -25,10 +25,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, delete, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy import Row, Table, bindparam, delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from deskline.connector.results import Contact
 from deskline.phones import NumberNormaliser, digits_of, last_digits
@@ -106,6 +106,58 @@ def is_lookupable(
     return parsed.value not in own
 
 
+_NUMBERS = cast(Table, HelpdeskContactNumber.__table__)
+_CONTACTS = cast(Table, HelpdeskContact.__table__)
+_BY_VARIANTS = select(_NUMBERS.c.contact_id).where(
+    or_(
+        _NUMBERS.c.raw.in_(bindparam("variants", expanding=True)),
+        _NUMBERS.c.e164 == bindparam("e164"),
+    )
+)
+_BY_TAIL = select(_NUMBERS.c.contact_id).where(_NUMBERS.c.tail == bindparam("tail"))
+_CONTACTS_BY_ID = (
+    select(
+        _CONTACTS.c.id,
+        _CONTACTS.c.remote_id,
+        _CONTACTS.c.first_name,
+        _CONTACTS.c.last_name,
+        _CONTACTS.c.email,
+        _CONTACTS.c.popup_url,
+        _CONTACTS.c.origin,
+        _NUMBERS.c.raw,
+    )
+    .select_from(_CONTACTS.outerjoin(_NUMBERS, _NUMBERS.c.contact_id == _CONTACTS.c.id))
+    .where(
+        _CONTACTS.c.connection_id == bindparam("connection_id"),
+        _CONTACTS.c.id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(_CONTACTS.c.fetched_at.desc(), _CONTACTS.c.id.desc(), _NUMBERS.c.id)
+)
+"""Core statements built once (finds run at every ring: no ORM, no statement building)."""
+
+
+async def _contacts(
+    connection: AsyncConnection, connection_id: int, candidates: Iterable[int]
+) -> list[IndexedContact]:
+    """The candidate contacts of the connection, newest first, each with its numbers.
+
+    Two statements: the candidates' ids come from the numbers' indexes first, then those
+    contacts are read by id. In one statement (a join, or ``IN (subquery)``) a planner walks
+    every contact of the connection instead — SQLite always did, PostgreSQL does before it has
+    statistics (1.5 s per ring at 100,000 contacts)."""
+    ids = list(dict.fromkeys(candidates))
+    if not ids:
+        return []
+    found: dict[int, tuple[Any, list[str]]] = {}
+    for row in await connection.execute(
+        _CONTACTS_BY_ID, {"connection_id": connection_id, "ids": ids}
+    ):
+        entry = found.setdefault(row.id, (row, []))
+        if row.raw is not None:
+            entry[1].append(row.raw)
+    return [_indexed(row, raws) for row, raws in found.values()]
+
+
 class ContactIndex:
     """Reads and writes the ``helpdesk_contacts`` index of one deskline."""
 
@@ -120,19 +172,19 @@ class ContactIndex:
         """The contact of ``number`` (see the module's rules)."""
         parsed = self.normaliser.normalise(number)
         variants = self.normaliser.variants(number)
-        exact: list[ColumnElement[bool]] = (
-            [HelpdeskContactNumber.raw.in_(variants)] if variants else []
-        )
-        if parsed.e164:
-            exact.append(HelpdeskContactNumber.e164 == parsed.e164)
-        if exact:
-            rows = await self._contacts(session, connection_id, or_(*exact))
+        connection = await session.connection()
+        if variants or parsed.e164:
+            ids = await connection.scalars(
+                _BY_VARIANTS, {"variants": list(variants), "e164": parsed.e164}
+            )
+            rows = await _contacts(connection, connection_id, ids)
             if rows:
                 return self._choose(rows, "e164")
         tail = last_digits(number, self.tail_digits)
         if len(tail) < self.tail_digits:
             return IndexMatch()
-        rows = await self._contacts(session, connection_id, HelpdeskContactNumber.tail == tail)
+        ids = await connection.scalars(_BY_TAIL, {"tail": tail})
+        rows = await _contacts(connection, connection_id, ids)
         return self._choose(rows, "tail") if rows else IndexMatch()
 
     async def get(
@@ -147,32 +199,6 @@ class ContactIndex:
             )
         ).scalar_one_or_none()
         return None if row is None else await self._view(session, row)
-
-    async def _contacts(
-        self, session: AsyncSession, connection_id: int, condition: object
-    ) -> list[IndexedContact]:
-        """The contacts having a number that meets ``condition``, newest first, each with its
-        numbers, in two statements: the candidates' ids from the numbers' indexes, then those
-        contacts by id with their numbers. In one statement (a join, or ``IN (subquery)``) a
-        planner walks every contact of the connection instead — SQLite always did, PostgreSQL
-        does before it has statistics (1.5 s per ring at 100,000 contacts)."""
-        candidates = select(HelpdeskContactNumber.contact_id).where(condition)  # type: ignore[arg-type]
-        ids = list(dict.fromkeys((await session.execute(candidates)).scalars()))
-        if not ids:
-            return []
-        numbers = aliased(HelpdeskContactNumber)
-        statement = (
-            select(HelpdeskContact, numbers.raw)
-            .outerjoin(numbers, numbers.contact_id == HelpdeskContact.id)
-            .where(HelpdeskContact.connection_id == connection_id, HelpdeskContact.id.in_(ids))
-            .order_by(HelpdeskContact.fetched_at.desc(), HelpdeskContact.id.desc(), numbers.id)
-        )
-        found: dict[int, tuple[HelpdeskContact, list[str]]] = {}
-        for row, raw in await session.execute(statement):
-            entry = found.setdefault(row.id, (row, []))
-            if raw is not None:
-                entry[1].append(raw)
-        return [_indexed(row, raws) for row, raws in found.values()]
 
     @staticmethod
     def _choose(contacts: Sequence[IndexedContact], via: str) -> IndexMatch:
@@ -251,7 +277,7 @@ class ContactIndex:
         return [(kind, raw) for raw, kind in found.items()]
 
 
-def _indexed(row: HelpdeskContact, numbers: Iterable[str]) -> IndexedContact:
+def _indexed(row: HelpdeskContact | Row[Any], numbers: Iterable[str]) -> IndexedContact:
     return IndexedContact(
         remote_id=row.remote_id,
         first_name=row.first_name,

@@ -187,7 +187,7 @@ class SourceListener:
         if not any(call.direction is Direction.INBOUND for call in calls):
             return
         pops: dict[tuple[str, str], PendingPop] = {}  # one per (call, agent) in the batch
-        async with self.pipeline.db.read() as session:
+        async with self.pipeline.db.read(urgent=True) as session:  # never waits its turn
             helpdesk = await self.pipeline.provider.active(session)
             if helpdesk is None:
                 return

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlencode
 
-from sqlalchemy import Table, case, literal, select, update
+from sqlalchemy import Table, bindparam, case, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.crypto import derive_key
@@ -85,13 +85,15 @@ class RecordingLinks:
         return hmac.compare_digest(self.signature(token, int(expires)), sig)
 
 
+_OF_CALL = select(Recording).where(
+    Recording.source == bindparam("source"), Recording.pbx_call_id == bindparam("call_id")
+)
+"""Built once: every call's ingest and jobs read it."""
+
+
 async def ensure_recording(session: AsyncSession, source: str, call_id: str, ref: str) -> Recording:
     """The call's recording row (created with a fresh token the first time)."""
-    row = (
-        await session.execute(
-            select(Recording).where(Recording.source == source, Recording.pbx_call_id == call_id)
-        )
-    ).scalar_one_or_none()
+    row = await recording_of_call(session, source, call_id)
     if row is None:
         row = Recording(
             token=secrets.token_urlsafe(24), source=source, pbx_call_id=call_id, ref=ref
@@ -102,11 +104,8 @@ async def ensure_recording(session: AsyncSession, source: str, call_id: str, ref
 
 
 async def recording_of_call(session: AsyncSession, source: str, call_id: str) -> Recording | None:
-    return (
-        await session.execute(
-            select(Recording).where(Recording.source == source, Recording.pbx_call_id == call_id)
-        )
-    ).scalar_one_or_none()
+    result = await session.execute(_OF_CALL, {"source": source, "call_id": call_id})
+    return result.scalar_one_or_none()
 
 
 async def recording_by_token(session: AsyncSession, token: str) -> Recording | None:
@@ -139,18 +138,30 @@ class RecordingCache:
     def path_for(self, token: str) -> Path:
         return self.directory / f"{token}.rec"
 
-    async def get(self, token: str, *, known: Recording | None = None) -> CachedRecording:
+    async def get(
+        self,
+        token: str,
+        *,
+        known: Recording | None = None,
+        save_with: Callable[[SessionWrite], None] | None = None,
+    ) -> CachedRecording:
         """The cached file of a recording, fetched from the PBX first if needed.
 
         ``known``: the recording's row as the caller has just read it (a job of its call),
-        so that it is not read again. Raises :class:`RecordingNotReadyError` /
-        :class:`RecordingUnavailableError`, and :class:`LookupError` for an unknown token."""
+        so that it is not read again. ``save_with``: how the caller saves the fetch's outcome
+        (state, attempts) in a transaction it commits anyway (a job: with its attempt);
+        without it, the outcome is saved in a transaction of its own. Raises
+        :class:`RecordingNotReadyError` / :class:`RecordingUnavailableError`, and
+        :class:`LookupError` for an unknown token."""
         if len(self._locks) > 1000:
             self._locks = {k: v for k, v in self._locks.items() if v.locked()}
         async with self._locks.setdefault(token, asyncio.Lock()):
-            return await self._get(token, known if known and known.token == token else None)
+            row = known if known and known.token == token else None
+            return await self._get(token, row, save_with)
 
-    async def _get(self, token: str, row: Recording | None) -> CachedRecording:
+    async def _get(
+        self, token: str, row: Recording | None, save_with: Callable[[SessionWrite], None] | None
+    ) -> CachedRecording:
         if row is None:
             async with self.db.read() as session:
                 row = await recording_by_token(session, token)
@@ -166,15 +177,25 @@ class RecordingCache:
         try:
             fetched = await self.fetcher(source, ref, path)
         except RecordingNotReadyError:
-            await self._note(token, RecordingState.PENDING, None)
+            await self._save(self._note(token, RecordingState.PENDING, None), save_with)
             raise
         except RecordingUnavailableError:
-            await self._note(token, RecordingState.MISSING, None)
+            await self._save(self._note(token, RecordingState.MISSING, None), save_with)
             raise
-        await self._note(token, RecordingState.READY, fetched)
+        await self._save(self._note(token, RecordingState.READY, fetched), save_with)
         return CachedRecording(path, fetched.content_type, fetched.size)
 
-    async def _note(self, token: str, state: str, fetched: FetchedRecording | None) -> None:
+    async def _save(
+        self, write: SessionWrite, save_with: Callable[[SessionWrite], None] | None
+    ) -> None:
+        """Hand ``write`` to the caller's transaction, or run it in one of its own."""
+        if save_with is not None:
+            save_with(write)
+            return
+        async with self.db.transaction() as session:
+            await write(session)
+
+    def _note(self, token: str, state: str, fetched: FetchedRecording | None) -> SessionWrite:
         """Count the attempt and set the state, in one statement; a recording once ready
         stays ready (a later failed fetch of the same file only counts)."""
         changes: dict[str, Any] = {
@@ -192,9 +213,15 @@ class RecordingCache:
                 "size": fetched.size,
                 "cache_path": str(self.path_for(token)),
             }
-        async with self.db.transaction() as session:
+
+        async def write(session: AsyncSession) -> None:
             await session.execute(  # Core, on the table: no ORM bulk-update bookkeeping
                 update(cast(Table, Recording.__table__))
                 .where(Recording.token == token)
                 .values(changes)
             )
+
+        return write
+
+
+SessionWrite = Callable[[AsyncSession], Awaitable[None]]

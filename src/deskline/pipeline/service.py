@@ -136,9 +136,18 @@ class Pipeline:
         number = customer_number(call)
         if not number or not self.lookupable(number):
             return IndexMatch()
-        key = (helpdesk.connection_id, number)
+        return await self.match_number(session, helpdesk.connection_id, number)
+
+    async def match_number(
+        self, session: AsyncSession, connection_id: int, number: str
+    ) -> IndexMatch:
+        """The index's match of ``number``, kept until this process changes the index (or
+        for the read cache's time to live: another process's change may go unseen that long,
+        so a decision that must not miss one — creating a contact — reads the index itself)."""
         return await self._matches.read_through(
-            session, key, lambda: self.index.find(session, helpdesk.connection_id, number)
+            session,
+            (connection_id, number),
+            lambda: self.index.find(session, connection_id, number),
         )
 
     async def bound_agents(

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import (
 from deskline.errors import ConfigurationError, StorageError
 from deskline.settings import Settings
 from deskline.store.changes import K, ReadCache, TableChanges, V
-from deskline.store.sqlite_inline import Checkpointer, inline_creator
+from deskline.store.sqlite_inline import Checkpointer, inline_creator, unsliced
 from deskline.store.writer_lock import WriterLock
 
 _BEGIN_OPTION = "deskline_sqlite_begin"
@@ -51,6 +51,7 @@ class Database:
         echo: bool = False,
         read_cache_seconds: float = 1.0,
         sqlite_threads: bool = False,
+        sqlite_time_slice_ms: float = 2.0,
     ) -> None:
         parsed = make_url(url)
         self.url = url
@@ -72,6 +73,7 @@ class Database:
                     file,
                     timeout=busy_timeout_ms / 1000,
                     on_commit=self._checkpointer.committed,
+                    time_slice_seconds=sqlite_time_slice_ms / 1000,
                 )
             else:
                 kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
@@ -95,6 +97,7 @@ class Database:
     def from_settings(cls, settings: Settings, **kwargs: Any) -> Database:
         kwargs.setdefault("read_cache_seconds", settings.read_cache_seconds)
         kwargs.setdefault("sqlite_threads", settings.sqlite_threads)
+        kwargs.setdefault("sqlite_time_slice_ms", settings.sqlite_time_slice_ms)
         return cls(settings.effective_database_url, **kwargs)
 
     def __repr__(self) -> str:
@@ -130,12 +133,15 @@ class Database:
         return self._write_lock.turn(urgent=urgent) if self._dialect == "sqlite" else nullcontext()
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
+    async def read(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
         """A session for reading; anything written in it is rolled back when it closes.
 
-        Objects loaded in it stay readable afterwards (closing does not expire them)."""
-        async with self.sessions() as session:
-            yield session
+        Objects loaded in it stay readable afterwards (closing does not expire them).
+        ``urgent``: on SQLite, its statements never give the loop's turn away to other tasks
+        (ring-time pops; see :mod:`deskline.store.sqlite_inline`)."""
+        with unsliced() if urgent else nullcontext():
+            async with self.sessions() as session:
+                yield session
 
     @asynccontextmanager
     async def _write_session(self) -> AsyncIterator[AsyncSession]:

@@ -20,6 +20,13 @@ calling thread. What can wait is kept off the loop:
 Everything else (reads, writes inside a transaction, commit in WAL mode) does not wait for other
 connections. :func:`inline_creator` makes the ``async_creator`` for SQLAlchemy's
 ``sqlite+aiosqlite`` dialect.
+
+**Time slices.** Statements that never wait never give the loop a turn: a job's transaction
+and the work around it ran as one long step, and a ring-time pop that arrived meanwhile waited
+for all of it. So once statements have run for ``time_slice_seconds`` since the loop last had
+a turn from here, the next statement first lets the loop go round once (``asyncio.sleep(0)``):
+the pop's request gets in between. Code that must not wait its turn (the pop itself, see
+``Database.read(urgent=True)``) runs its statements :func:`unsliced`.
 """
 
 from __future__ import annotations
@@ -30,8 +37,10 @@ import contextlib
 import logging
 import sqlite3
 import threading
+import time
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
@@ -40,6 +49,27 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 _WAITING_STATEMENTS = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
+_unsliced: ContextVar[bool] = ContextVar("deskline_sqlite_unsliced", default=False)
+
+
+@contextlib.contextmanager
+def unsliced() -> Iterator[None]:
+    """Statements run inside never let the loop go round first (see the module)."""
+    token = _unsliced.set(True)
+    try:
+        yield
+    finally:
+        _unsliced.reset(token)
+
+
+class _Slice:
+    """When statements last gave their loop a turn (one clock for the process: the loop that
+    runs SQLite statements is, in practice, the process's one loop)."""
+
+    last_turn = 0.0
+
+
+_slice = _Slice()
 
 
 class _InlineQueue:
@@ -66,11 +96,13 @@ class InlineConnection(aiosqlite.Connection):
         connector: Callable[[], sqlite3.Connection],
         *,
         on_commit: Callable[[], None] | None = None,
+        time_slice_seconds: float = 0.0,
     ) -> None:
         super().__init__(connector, iter_chunk_size=64)
         self._tx = _InlineQueue()  # type: ignore[assignment]
         self._on_commit = on_commit
         self._patience_ms: int | None = None
+        self._time_slice = time_slice_seconds
 
     def __await__(self) -> Any:
         return self._connect().__await__()
@@ -89,10 +121,19 @@ class InlineConnection(aiosqlite.Connection):
             and args[0].lstrip().upper().startswith(_WAITING_STATEMENTS)
         ):
             return await self._take_write_lock(partial(fn, *args, **kwargs))
+        if self._time_slice > 0 and not _unsliced.get():
+            await self._take_turns()
         result = fn(*args, **kwargs)
         if fn == self._connection.commit and self._on_commit is not None:
             self._on_commit()
         return result
+
+    async def _take_turns(self) -> None:
+        """Let the loop go round if statements have run for a whole time slice since it last
+        had a turn from here."""
+        if time.perf_counter() - _slice.last_turn >= self._time_slice:
+            await asyncio.sleep(0)
+            _slice.last_turn = time.perf_counter()
 
     async def _take_write_lock(self, call: Callable[[], Any]) -> Any:
         """``BEGIN IMMEDIATE`` without waiting on the loop: tried with no busy timeout, and
@@ -137,7 +178,11 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
 
 
 def inline_creator(
-    path: str, *, timeout: float, on_commit: Callable[[], None] | None = None
+    path: str,
+    *,
+    timeout: float,
+    on_commit: Callable[[], None] | None = None,
+    time_slice_seconds: float = 0.0,
 ) -> Callable[[], Awaitable[InlineConnection]]:
     """The ``async_creator`` of an engine whose connections are :class:`InlineConnection`."""
 
@@ -149,7 +194,9 @@ def inline_creator(
         return connection
 
     async def create() -> InlineConnection:
-        connection = InlineConnection(connect, on_commit=on_commit)
+        connection = InlineConnection(
+            connect, on_commit=on_commit, time_slice_seconds=time_slice_seconds
+        )
         await connection._connect()
         return connection
 

@@ -26,7 +26,12 @@ from deskline.connector import Connector
 from deskline.errors import HelpdeskAuthError, HelpdeskError, JobError, PermanentJobError
 from deskline.integration.connectors import ActiveHelpdesk
 from deskline.outbox import ClaimedJob, JobContext, enqueue_once
-from deskline.pipeline.actions import ActionState, action_key, actions_of_call
+from deskline.pipeline.actions import (
+    ActionState,
+    action_key,
+    actions_of_call,
+    record_done_actions,
+)
 from deskline.pipeline.bindings import BoundAgent
 from deskline.pipeline.contact_index import IndexedContact
 from deskline.pipeline.recordings import recording_of_call
@@ -116,6 +121,10 @@ class CallJob:
     """The call's recording row when the job started (``recording.prepare`` runs first)."""
     contact: IndexedContact | None = None
     """The call's contact once this job has resolved it."""
+    _done: dict[str, tuple[str | None, dict[str, object]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    """Actions to record as done with the job's success (:meth:`done_on_success`)."""
 
     @property
     def payload(self) -> dict[str, object]:
@@ -131,6 +140,29 @@ class CallJob:
     def remember(self, row: CallAction) -> None:
         """An action this job has recorded (or will record when it succeeds)."""
         self.actions[row.action] = row
+
+    def done_on_success(
+        self, action: str, remote_id: str | None, detail: dict[str, object]
+    ) -> None:
+        """Record the action as done with the job's success (all such actions of the job in
+        one statement); this job knows it at once (:meth:`remember`)."""
+        self.remember(
+            CallAction(
+                key=action_key(self.source, self.call_id, action),
+                source=self.source,
+                pbx_call_id=self.call_id,
+                action=action,
+                state=ActionState.DONE,
+                remote_id=remote_id,
+                detail=detail,
+            )
+        )
+        self._done[action] = (remote_id, detail)
+        if self._write_done not in self.context.deferred_writes:
+            self.context.on_success(self._write_done)
+
+    async def _write_done(self, session: AsyncSession) -> None:
+        await record_done_actions(session, self.source, self.call_id, self._done)
 
     async def bound_agents(self) -> dict[str, BoundAgent]:
         """Every bound extension of the call's helpdesk connection (the pipeline's cache)."""

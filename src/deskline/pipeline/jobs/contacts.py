@@ -21,15 +21,12 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from deskline.connector import Contact
-from deskline.pipeline.actions import ActionState, action_key, record_action
+from deskline.pipeline.actions import ActionState, record_action
 from deskline.pipeline.contact_index import IndexedContact
 from deskline.pipeline.contact_sync import sync_contact
 from deskline.pipeline.jobs.common import CallJob
 from deskline.pipeline.variables import customer_number
-from deskline.store.models import CallAction
 
 _creating: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -88,9 +85,14 @@ async def _asked_helpdesk(job: CallJob) -> bool:
     return job.done("lookup")
 
 
-async def _local(job: CallJob, number: str) -> IndexedContact | None:
-    async with job.pipeline.db.read() as session:
-        match = await job.pipeline.index.find(session, job.helpdesk.connection_id, number)
+async def _local(job: CallJob, number: str, *, fresh: bool = False) -> IndexedContact | None:
+    """The index's match (from the pipeline's read cache unless ``fresh``)."""
+    pipeline, connection_id = job.pipeline, job.helpdesk.connection_id
+    async with pipeline.db.read() as session:
+        if fresh:
+            match = await pipeline.index.find(session, connection_id, number)
+        else:
+            match = await pipeline.match_number(session, connection_id, number)
     return match.contact
 
 
@@ -130,8 +132,8 @@ async def _create(job: CallJob, number: str, *, ask_first: bool = False) -> Inde
     pipeline, connection_id = job.pipeline, job.helpdesk.connection_id
     key = pipeline.normaliser.normalise(number).value or number
     async with _creating[f"{connection_id}:{key}"]:
-        local = await _local(job, number)
-        if local is not None:  # created meanwhile by another call's job
+        local = await _local(job, number, fresh=True)
+        if local is not None:  # created meanwhile by another call's job (or process)
             return await _remember(job, local, "index")
         if ask_first:
             found = await _ask_helpdesk(job, number)
@@ -168,30 +170,8 @@ async def _create(job: CallJob, number: str, *, ask_first: bool = False) -> Inde
 async def _remember(job: CallJob, contact: IndexedContact, via: str) -> IndexedContact:
     """The call's contact, remembered with the job's success (until then this job knows it;
     a later attempt finds it again the same way)."""
-    job.remember(
-        CallAction(
-            key=action_key(job.source, job.call_id, "contact"),
-            source=job.source,
-            pbx_call_id=job.call_id,
-            action="contact",
-            state=ActionState.DONE,
-            remote_id=contact.remote_id,
-            detail={"via": via},
-        )
-    )
+    job.done_on_success("contact", contact.remote_id, {"via": via})
     job.contact = contact
-
-    async def write(session: AsyncSession) -> None:
-        await record_action(
-            session,
-            job.source,
-            job.call_id,
-            "contact",
-            remote_id=contact.remote_id,
-            detail={"via": via},
-        )
-
-    job.context.on_success(write)
     return contact
 
 

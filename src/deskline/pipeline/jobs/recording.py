@@ -35,7 +35,9 @@ async def prepare_recording(job: CallJob) -> str | None:
 async def _fetch(job: CallJob, token: str) -> str | None:
     options = job.pipeline.options.recordings
     try:
-        cached = await job.pipeline.recordings.get(token, known=job.recording)
+        cached = await job.pipeline.recordings.get(
+            token, known=job.recording, save_with=job.context.with_attempt
+        )
     except LookupError:
         return "the recording row is gone"
     except RecordingUnavailableError as exc:

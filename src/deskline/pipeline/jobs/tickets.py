@@ -18,8 +18,6 @@ bound agents rung get a "No Answer" entry each.
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from deskline.calls.model import Call
 from deskline.pipeline.actions import ActionState, action_key, record_action
 from deskline.pipeline.bindings import BoundAgent, involved_bound, responsible_agent
@@ -102,30 +100,21 @@ async def run_create_ticket(job: CallJob) -> str | None:
         await _skip(job, "ticket", "the helpdesk answered without a ticket id")
         return "the helpdesk answered without a ticket id"
 
-    async def remember(session: AsyncSession) -> None:
-        await record_action(
-            session,
-            job.source,
-            job.call_id,
-            "ticket",
-            remote_id=str(ticket_id),
-            detail={
-                "timing": timing,
-                "journal_in_ticket": with_journal,
-                "agent": agent.extension if agent else None,
-            },
+    job.done_on_success(
+        "ticket",
+        str(ticket_id),
+        {
+            "timing": timing,
+            "journal_in_ticket": with_journal,
+            "agent": agent.extension if agent else None,
+        },
+    )
+    if with_journal:
+        job.done_on_success(
+            "journal",
+            str(ticket_id),
+            {"in_ticket": True, "recording": bool(variables["RecordPath"])},
         )
-        if with_journal:
-            await record_action(
-                session,
-                job.source,
-                job.call_id,
-                "journal",
-                remote_id=str(ticket_id),
-                detail={"in_ticket": True, "recording": bool(variables["RecordPath"])},
-            )
-
-    job.context.on_success(remember)
     return f"ticket {ticket_id}" + (" with its call journal" if with_journal else "")
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.calls.model import Call
@@ -85,30 +85,44 @@ async def get_call_by_id(session: AsyncSession, record_id: int) -> CallRecord | 
     return await session.get(CallRecord, record_id)
 
 
+_CALLS_BY_ID = select(CallRecord.data).where(
+    CallRecord.source == bindparam("source"),
+    CallRecord.pbx_call_id.in_(bindparam("ids", expanding=True)),
+)
+"""Built once: every batch of events and every job reads calls."""
+
+
 async def load_calls(session: AsyncSession, source: str, call_ids: Iterable[str]) -> list[Call]:
     """The stored calls among ``call_ids`` (unknown ids are simply absent)."""
     ids = list(call_ids)
     if not ids:
         return []
-    statement = select(CallRecord.data).where(
-        CallRecord.source == source, CallRecord.pbx_call_id.in_(ids)
-    )
-    return [Call.model_validate(data) for data in (await session.execute(statement)).scalars()]
+    rows = await session.execute(_CALLS_BY_ID, {"source": source, "ids": ids})
+    return [Call.model_validate(data) for data in rows.scalars()]
 
 
-async def lock_undecided(session: AsyncSession, source: str, call_id: str) -> Call | None:
-    """The stored call if its status is already decided (by another process), else None —
-    its row then stays locked until the transaction ends (PostgreSQL), so of several processes
+async def lock_undecided_many(
+    session: AsyncSession, source: str, call_ids: Iterable[str]
+) -> dict[str, Call]:
+    """The stored calls among ``call_ids`` whose status is already decided (by another
+    process), by call id. The rows stay locked until the transaction ends (PostgreSQL; taken
+    in the order of their ids, so two processes cannot deadlock), so of several processes
     deciding the same call only the first one's decision is saved."""
-    statement = select(CallRecord.status, CallRecord.data).where(
-        CallRecord.source == source, CallRecord.pbx_call_id == call_id
+    ids = sorted(set(call_ids))
+    if not ids:
+        return {}
+    statement = (
+        select(CallRecord.pbx_call_id, CallRecord.status, CallRecord.data)
+        .where(CallRecord.source == source, CallRecord.pbx_call_id.in_(ids))
+        .order_by(CallRecord.pbx_call_id)
     )
     if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update()
-    row = (await session.execute(statement)).first()
-    if row is None or row.status is None:
-        return None
-    return Call.model_validate(row.data)
+    return {
+        row.pbx_call_id: Call.model_validate(row.data)
+        for row in await session.execute(statement)
+        if row.status is not None
+    }
 
 
 async def in_flight_calls(session: AsyncSession, source: str) -> list[Call]:

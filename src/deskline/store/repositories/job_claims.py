@@ -16,16 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, exists, insert, select, update
+from sqlalchemy import ColumnElement, Integer, Table, bindparam, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from deskline.store.models import AttemptOutcome, Job, JobAttempt, JobState
 from deskline.store.types import utcnow
 
 JOBS = cast(Table, Job.__table__)
-"""Updates of claimed jobs are Core statements on the table: no ORM objects of the jobs are
-in these sessions to keep in sync, and the ORM's bulk-update path costs more than the SQL."""
+"""Jobs are claimed and updated with Core statements on the table: no ORM objects of the jobs
+are in these sessions to keep in sync, and the ORM's loading and bulk-update paths cost more
+than the SQL."""
 ATTEMPTS = cast(Table, JobAttempt.__table__)
 
 UNFINISHED = (JobState.PENDING.value, JobState.RUNNING.value)
@@ -92,6 +92,46 @@ async def recover_expired_leases(session: AsyncSession, now: datetime) -> int:
     return len(expired)
 
 
+_EARLIER = JOBS.alias("earlier")
+_CLAIM = (
+    select(
+        JOBS.c.id,
+        JOBS.c.kind,
+        JOBS.c.payload,
+        JOBS.c.attempts,
+        JOBS.c.max_attempts,
+        JOBS.c.ordering_key,
+        JOBS.c.idempotency_key,
+    )
+    .where(
+        JOBS.c.state == JobState.PENDING.value,
+        JOBS.c.run_after <= bindparam("now"),
+        ~exists().where(
+            _EARLIER.c.ordering_key == JOBS.c.ordering_key,
+            _EARLIER.c.id < JOBS.c.id,
+            _EARLIER.c.state.in_(UNFINISHED),
+        ),
+    )
+    .order_by(JOBS.c.priority.desc(), JOBS.c.id)
+    .limit(bindparam("limit", type_=Integer))
+)
+_CLAIM_LOCKING = _CLAIM.with_for_update(skip_locked=True, of=JOBS)
+_TAKE = (
+    update(JOBS)
+    .where(JOBS.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        state=JobState.RUNNING.value,
+        attempts=JOBS.c.attempts + 1,
+        locked_by=bindparam("worker"),
+        locked_until=bindparam("until"),
+        updated_at=bindparam("now"),
+    )
+)
+"""Core statements built once: the ORM's version (an aliased entity per claim, loaded rows,
+a flush) made thousands of objects of cyclic garbage a second, and the young-generation
+collections that freed them stopped the loop for milliseconds."""
+
+
 async def claim_due(
     session: AsyncSession,
     worker_id: str,
@@ -100,48 +140,33 @@ async def claim_due(
     lease_seconds: float,
     now: datetime | None = None,
 ) -> list[ClaimedJob]:
-    """Claim up to ``limit`` due jobs, most urgent first, in one statement and one flush.
+    """Claim up to ``limit`` due jobs, most urgent first, in two statements (the due jobs,
+    then their lease; on PostgreSQL their rows are locked, skipping those another worker is
+    claiming).
 
     Jobs claimed together never share an ordering key: a job is only due when no earlier
     job of its key is pending or running, so only the first unfinished job of a key can be."""
     now = now or utcnow()
-    earlier = aliased(Job)
-    blocked = exists().where(
-        earlier.ordering_key == Job.ordering_key,
-        earlier.id < Job.id,
-        earlier.state.in_(UNFINISHED),
-    )
-    statement = (
-        select(Job)
-        .where(Job.state == JobState.PENDING.value, Job.run_after <= now, ~blocked)
-        .order_by(Job.priority.desc(), Job.id)
-        .limit(limit)
-    )
-    if _postgres(session):
-        statement = statement.with_for_update(skip_locked=True, of=Job)
-    jobs = list((await session.execute(statement)).scalars())
-    if not jobs:
+    statement = _CLAIM_LOCKING if _postgres(session) else _CLAIM
+    rows = (await session.execute(statement, {"now": now, "limit": limit})).all()
+    if not rows:
         return []
     until = now + timedelta(seconds=lease_seconds)
-    for job in jobs:
-        job.state = JobState.RUNNING.value
-        job.attempts += 1
-        job.locked_by = worker_id
-        job.locked_until = until
-        job.updated_at = now
-    await session.flush()
+    await session.execute(
+        _TAKE, {"ids": [row.id for row in rows], "worker": worker_id, "until": until, "now": now}
+    )
     return [
         ClaimedJob(
-            id=job.id,
-            kind=job.kind,
-            payload=dict(job.payload),
-            attempt=job.attempts,
-            max_attempts=job.max_attempts,
-            ordering_key=job.ordering_key,
-            idempotency_key=job.idempotency_key,
+            id=row.id,
+            kind=row.kind,
+            payload=dict(row.payload),
+            attempt=row.attempts + 1,
+            max_attempts=row.max_attempts,
+            ordering_key=row.ordering_key,
+            idempotency_key=row.idempotency_key,
             claimed_at=now,
         )
-        for job in jobs
+        for row in rows
     ]
 
 
