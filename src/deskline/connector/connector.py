@@ -61,6 +61,8 @@ from deskline.templates.model import (
 )
 
 ACCESS_TOKEN = "AccessToken"
+#: CallJournalCheck's Output: one record (a filled id) per journal entry on the ticket
+JOURNAL_ENTRY_OUTPUT = "JournalEntryId"
 _DEFAULT_CREDENTIAL = {
     CredentialType.USERNAME_PASSWORD: "{{.username}}:{{.password}}",
     CredentialType.API_KEY: "{{.api_key}}",
@@ -392,6 +394,19 @@ class Connector:
         return await self.run(
             ScenarioId.CALL_JOURNAL, variables, settings=settings, priority=priority
         )
+
+    @property
+    def checks_journal(self) -> bool:
+        """The template can list the call journal entries already on a ticket."""
+        return self.template.scenario(ScenarioId.CALL_JOURNAL_CHECK) is not None
+
+    async def journal_entries_on_ticket(
+        self, variables: Mapping[str, object], *, priority: Priority | None = None
+    ) -> int:
+        """CallJournalCheck: how many call journal entries of this call the ticket holds
+        (the records whose ``JournalEntryId`` output is filled)."""
+        result = await self.run(ScenarioId.CALL_JOURNAL_CHECK, variables, priority=priority)
+        return sum(1 for record in result.records if record.get(JOURNAL_ENTRY_OUTPUT))
 
 
 def _counted(sink: LogSink | None) -> LogSink:

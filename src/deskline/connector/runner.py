@@ -47,6 +47,8 @@ from deskline.templates.model import (
 LOOKUP_SCENARIOS = frozenset({ScenarioId.SYNC_CONTACT_AUTO, ScenarioId.SEARCH_CONTACT})
 #: scenarios whose records are contacts (IndexRefresh: one page of an incremental export)
 CONTACT_SCENARIOS = LOOKUP_SCENARIOS | {ScenarioId.INDEX_REFRESH}
+#: scenarios whose records are listed (not merged into one, as a sequence's are)
+RECORD_SCENARIOS = CONTACT_SCENARIOS | {ScenarioId.USER_ASSOCIATION, ScenarioId.CALL_JOURNAL_CHECK}
 CONTACT_URI_OUTPUT = "ContactUri"
 MAX_NEXT_DEPTH = 8
 #: scenario settings that are read by the runtime, not variables
@@ -93,9 +95,7 @@ class ScenarioRunner:
         result = ScenarioResult(scenario_id)
         scope = self.scenario_scope(scenario, base, variables, settings or {})
         lookup = scenario_id in LOOKUP_SCENARIOS
-        sequence = (
-            scenario_id not in CONTACT_SCENARIOS and scenario_id != ScenarioId.USER_ASSOCIATION
-        )
+        sequence = scenario_id not in RECORD_SCENARIOS
         per_request: list[tuple[Request, list[Record]]] = []
         merged: Record = {}
         for request in self._starting_requests(scenario, requests):

@@ -78,6 +78,7 @@ SCENARIO_SETTINGS: Mapping[ScenarioId, Mapping[str, str]] = {
     ScenarioId.FOLLOW_UP_REQUESTS: {},
     ScenarioId.SCREEN_POP: {},
     ScenarioId.INDEX_REFRESH: {},
+    ScenarioId.CALL_JOURNAL_CHECK: {},
 }
 
 

@@ -49,6 +49,14 @@ _CALL: Mapping[str, str] = {
     "Description": "the Description parameter, rendered first",
 }
 
+_JOURNAL: Mapping[str, str] = {
+    **_CALL,
+    "RecordPath": "deskline's signed URL of the call recording, or empty",
+    "TicketId": "the ticket created for this call (or the TicketId parameter)",
+    "Owner": "the helpdesk user id of the answering agent (= AgentUserId)",
+    "WhoModule": "the contact type the contact was found as (its request Name)",
+}
+
 BUILTIN_VARIABLES: Mapping[ScenarioId, Mapping[str, str]] = {
     ScenarioId.AUTH_METHOD: {
         "RedirectUri": "deskline's OAuth2 callback URL (register it with the helpdesk)",
@@ -77,13 +85,7 @@ BUILTIN_VARIABLES: Mapping[ScenarioId, Mapping[str, str]] = {
         "journal itself (only for templates with JournalInTicket = 1); empty otherwise",
         "RecordPath": "with WithCallJournal: deskline's signed URL of the call recording, or empty",
     },
-    ScenarioId.CALL_JOURNAL: {
-        **_CALL,
-        "RecordPath": "deskline's signed URL of the call recording, or empty",
-        "TicketId": "the ticket created for this call (or the TicketId parameter)",
-        "Owner": "the helpdesk user id of the answering agent (= AgentUserId)",
-        "WhoModule": "the contact type the contact was found as (its request Name)",
-    },
+    ScenarioId.CALL_JOURNAL: _JOURNAL,
     ScenarioId.COMMON: {},
     ScenarioId.FOLLOW_UP_REQUESTS: {},
     ScenarioId.SCREEN_POP: {
@@ -97,6 +99,7 @@ BUILTIN_VARIABLES: Mapping[ScenarioId, Mapping[str, str]] = {
         "Communication_Type": _CALL["Communication_Type"],
         "PopTrigger": "what triggered the pop: ringing, answered or ended",
     },
+    ScenarioId.CALL_JOURNAL_CHECK: _JOURNAL,
     ScenarioId.INDEX_REFRESH: {
         "Cursor": "the position the previous run's Cursor output gave; empty on the first run",
         "StartTime": "on the first run (no Cursor): export the contacts changed since this "

@@ -1,4 +1,5 @@
-"""Switchable faults per route pattern: 5xx answers, slow answers, dropped connections.
+"""Switchable faults per route pattern: 5xx answers, slow answers, dropped connections (before
+the request is carried out, or after it: a lost answer).
 
 A rule matches paths with shell-style wildcards (``/api/v2/tickets*``; the ``.json`` suffix
 is removed before matching) and lasts for ``times`` matching requests or ``seconds`` of
@@ -12,7 +13,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, Literal
 
-FaultKind = Literal["error", "delay", "drop"]
+FaultKind = Literal["error", "delay", "drop", "lost_answer"]
 _ids = itertools.count(1)
 
 

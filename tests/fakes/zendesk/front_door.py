@@ -2,7 +2,8 @@
 
 1. the ``.json`` suffix is removed (``/api/v2/users/1.json`` = ``/api/v2/users/1``);
 2. the request is recorded (secrets masked);
-3. injected faults: delay, then a 5xx answer or a dropped connection;
+3. injected faults: delay, then a 5xx answer or a dropped connection (``drop``: before the
+   request is carried out; ``lost_answer``: after, so the client cannot tell it was);
 4. ``/api/v2`` only: the rate limit (429 + ``Retry-After``), then authentication and scopes
    (401 / 403); the rate-limit headers go on every ``/api/v2`` answer;
 5. OpenAPI request validation (recorded; answered 400 when ``reject_invalid_requests``);
@@ -100,6 +101,12 @@ class FrontDoor:
             plan = emulator.faults.plan(method, path, emulator.clock.now())
         if plan.delay:
             await asyncio.sleep(plan.delay)
+        if plan.terminal is not None and plan.terminal.kind == "lost_answer":
+            # carried out as usual, but the answer never reaches the client
+            record.fault = plan.terminal.kind
+            await self._answer(scope, method, path, query, headers, body, json_body, record, _lost)
+            await _drop(send)
+            return
         if plan.terminal is not None:
             record.fault = plan.terminal.kind
             if plan.terminal.kind == "drop":
@@ -116,6 +123,22 @@ class FrontDoor:
                 {},
             )
             return
+        await self._answer(scope, method, path, query, headers, body, json_body, record, send)
+
+    async def _answer(
+        self,
+        scope: Scope,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]],
+        headers: dict[str, str],
+        body: bytes,
+        json_body: bytes | None,
+        record: RecordedRequest,
+        send: Send,
+    ) -> None:
+        """Rate limit, authentication, validation, then the route."""
+        emulator = self.emulator
         extra_headers: dict[str, str] = {}
         with emulator.lock:
             try:
@@ -199,6 +222,10 @@ class FrontDoor:
                 method, path, status, content_type, b"".join(chunks)
             )
             emulator.note_issues(issues, record)
+
+
+async def _lost(message: Message) -> None:
+    """Where an answer goes that the client never gets."""
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -13,10 +13,15 @@ request carries the call journal itself (``WithCallJournal``): one write per cal
 Journal: the call is logged on its ticket (CallJournal) with deskline's recording link when
 F13 is on and the recording is ready. For queue and ring-group calls, with "skip missed for
 unanswered agents" (F21) only the answering agent's journal is written; without it, the other
-bound agents rung get a "No Answer" entry each.
+bound agents rung get a "No Answer" entry each. Entries are written one at a time, each
+recorded as soon as the helpdesk took it; a later attempt of the job first asks the ticket
+(the template's CallJournalCheck) whether the attempt before logged an entry it could not
+record, so a crash or a timeout between the two does not log the call twice.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from deskline.calls.model import Call
 from deskline.pipeline.actions import ActionState, action_key, record_action
@@ -158,49 +163,88 @@ async def run_call_journal(job: CallJob) -> str | None:
     bound = await job.bound_agents()
     contact = await known_contact(job)
     path = await record_path(job)
-    written = []
-    for action, agent, status in journal_entries(
-        job.call, bound, settings.skip_missed_for_unanswered_agents
-    ):
-        if job.done(action):
+    entries = [
+        _JournalEntry(action, agent, status, contact, ticket.remote_id, path)
+        for action, agent, status in journal_entries(
+            job.call, bound, settings.skip_missed_for_unanswered_agents
+        )
+    ]
+    found = await _found_on_ticket(job, entries) if job.job.attempt > 1 else None
+    written = [found.action] if found else []
+    for entry in entries:
+        if job.done(entry.action):
             continue
-        await _write_journal(job, action, agent, status, contact, ticket.remote_id, path)
-        written.append(action)
+        await _write_journal(job, entry)
+        written.append(entry.action)
     return f"journal on ticket {ticket.remote_id}: {', '.join(written) or 'already written'}"
 
 
-async def _write_journal(
-    job: CallJob,
-    action: str,
-    agent: Agent | None,
-    status: str | None,
-    contact: IndexedContact | None,
-    ticket_id: str,
-    path: str,
-) -> None:
-    variables = call_variables(
-        job.call,
-        tz=job.pipeline.tz,
-        agent=agent,
-        contact=contact,
-        idempotency_key=action_key(job.source, job.call_id, action),
-        record_path=path,
-        ticket_id=ticket_id,
-        status_override=status,
-    )
+@dataclass(frozen=True)
+class _JournalEntry:
+    """One entry of the call's journal: the call logged for one agent on the ticket."""
+
+    action: str
+    agent: Agent | None
+    status: str | None
+    contact: IndexedContact | None
+    ticket_id: str
+    path: str
+
+    def variables(self, job: CallJob) -> dict[str, object]:
+        return call_variables(
+            job.call,
+            tz=job.pipeline.tz,
+            agent=self.agent,
+            contact=self.contact,
+            idempotency_key=action_key(job.source, job.call_id, self.action),
+            record_path=self.path,
+            ticket_id=self.ticket_id,
+            status_override=self.status,
+        )
+
+
+async def _found_on_ticket(job: CallJob, entries: list[_JournalEntry]) -> _JournalEntry | None:
+    """On a later attempt, the entry the attempt before logged but did not record, if any.
+
+    Entries are written one by one, in order, each recorded right after the helpdesk took
+    it; an attempt that died (or timed out) in between may have logged the first entry not
+    recorded. When the template can list the entries on the ticket (CallJournalCheck) and
+    the ticket holds more than deskline recorded, that entry landed: it is recorded now and
+    not written a second time. Without CallJournalCheck it is written again (at least once).
+    """
+    pending = [entry for entry in entries if not job.done(entry.action)]
+    if not pending:
+        return None
+    connector = await job.connector()
+    if not connector.checks_journal:
+        return None
+    async with job.requests():
+        on_ticket = await connector.journal_entries_on_ticket(pending[0].variables(job))
+    if on_ticket <= len(entries) - len(pending):
+        return None
+    await _record_entry(job, pending[0], found=True)
+    return pending[0]
+
+
+async def _write_journal(job: CallJob, entry: _JournalEntry) -> None:
     connector = await job.connector()
     async with job.requests():
         await connector.log_call(
-            variables, settings=job.helpdesk.settings.tickets.template_settings()
+            entry.variables(job), settings=job.helpdesk.settings.tickets.template_settings()
         )
     # remembered at once: a retry of this job must not log the same entry twice
+    await _record_entry(job, entry)
+
+
+async def _record_entry(job: CallJob, entry: _JournalEntry, *, found: bool = False) -> None:
+    detail: dict[str, object] = {
+        "recording": bool(entry.path),
+        "agent": entry.agent.extension if entry.agent else None,
+    }
+    if found:
+        detail["found_on_ticket"] = True  # logged by an interrupted attempt
     async with job.pipeline.db.transaction() as session:
         row = await record_action(
-            session,
-            job.source,
-            job.call_id,
-            action,
-            remote_id=ticket_id,
-            detail={"recording": bool(path), "agent": agent.extension if agent else None},
+            session, job.source, job.call_id, entry.action, remote_id=entry.ticket_id, detail=detail
         )
     job.remember(row)

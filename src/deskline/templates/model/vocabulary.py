@@ -42,6 +42,8 @@ class ScenarioId(StrEnum):
     FOLLOW_UP_REQUESTS = "FollowUpRequests"
     SCREEN_POP = "ScreenPop"  # deskline: the helpdesk's own (server-side) screen pop
     INDEX_REFRESH = "IndexRefresh"  # deskline: incremental export of contacts (F28)
+    #: deskline: the call journal entries already on a ticket (a retry never logs twice)
+    CALL_JOURNAL_CHECK = "CallJournalCheck"
 
 
 class ScenarioType(StrEnum):

@@ -37,7 +37,7 @@ class RevokeBody(_Body):
 
 class FaultBody(_Body):
     pattern: str = Field(min_length=1)
-    kind: Literal["error", "delay", "drop"] = "error"
+    kind: Literal["error", "delay", "drop", "lost_answer"] = "error"
     method: str | None = None
     status: int = 503
     delay_seconds: float = 0.0
