@@ -48,9 +48,14 @@ async def retry_now(desk: Desk) -> None:
     await desk.work()
 
 
+def comment_lists(desk: Desk) -> list[Any]:
+    """The requests that listed a ticket's comments (CallJournalCheck)."""
+    return [r for r in desk.requests("GET", "/api/v2/tickets/*") if r.path.endswith("/comments")]
+
+
 def journal_jobs_failed_once(jobs: list[Job]) -> bool:
     journal = [j for j in jobs if j.kind == "helpdesk.call_journal"]
-    return len(journal) == 1 and journal[0].state == "done" and journal[0].attempts == 2
+    return len(journal) == 1 and journal[0].state == "succeeded" and journal[0].attempts == 2
 
 
 async def test_an_entry_whose_answer_was_lost_is_found_not_logged_again(desk: Desk) -> None:
@@ -68,7 +73,7 @@ async def test_an_entry_whose_answer_was_lost_is_found_not_logged_again(desk: De
     (ticket,) = desk.tickets()
     assert len(voice_comments(ticket)) == 1
     assert len(desk.requests("PUT", "/api/v2/tickets/*")) == 1
-    assert len(desk.requests("GET", f"/api/v2/tickets/{ticket['id']}/comments")) == 1
+    assert [r.path for r in comment_lists(desk)] == [f"/api/v2/tickets/{ticket['id']}/comments"]
     journal = (await desk.actions())["journal@c1"]
     assert journal.state == "done" and journal.detail["found_on_ticket"] is True
     assert journal.remote_id == str(ticket["id"])
@@ -90,7 +95,7 @@ async def test_an_entry_that_never_reached_zendesk_is_written_on_the_retry(desk:
     (ticket,) = desk.tickets()
     assert len(voice_comments(ticket)) == 1
     assert len(desk.requests("PUT", "/api/v2/tickets/*")) == 2
-    assert len(desk.requests("GET", "/api/v2/tickets/*/comments")) == 1
+    assert len(comment_lists(desk)) == 1
     journal = (await desk.actions())["journal@c1"]
     assert journal.state == "done" and "found_on_ticket" not in journal.detail
     assert journal_jobs_failed_once(await desk.jobs())
@@ -103,7 +108,7 @@ async def test_a_first_attempt_does_not_ask_the_ticket(desk: Desk) -> None:
     await desk.work()
     (ticket,) = desk.tickets()
     assert len(voice_comments(ticket)) == 1
-    assert desk.requests("GET", "/api/v2/tickets/*/comments") == []
+    assert comment_lists(desk) == []
 
 
 async def test_the_entries_already_recorded_are_counted_with_the_one_in_the_ticket(
@@ -154,4 +159,4 @@ async def test_without_call_journal_check_the_entry_is_written_again(
 
     (ticket,) = desk.tickets()
     assert len(voice_comments(ticket)) == 2
-    assert desk.requests("GET", "/api/v2/tickets/*/comments") == []
+    assert comment_lists(desk) == []
