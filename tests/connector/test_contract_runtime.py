@@ -434,10 +434,13 @@ ZENDESK_SCENARIOS = [
     "CallJournal",
     "ScreenPop",
     "IndexRefresh",
+    "CallJournalCheck",
 ]
 
 
-def zendesk_cases(account: ZendeskAccount, token: str, ticket_id: int) -> dict[str, Case]:
+def zendesk_cases(
+    account: ZendeskAccount, token: str, ticket_id: int, voice_comment_ids: list[int]
+) -> dict[str, Case]:
     auth = {"accept": "application/json", "authorization": mask_authorization(f"Bearer {token}")}
     with_body = {**auth, "content-type": "application/json"}
     caller, agent, admin = account.caller.id, account.agent.id, account.admin.id
@@ -597,6 +600,19 @@ def zendesk_cases(account: ZendeskAccount, token: str, ticket_id: int) -> dict[s
                 ([], True, True),
             ),
         ),
+        "CallJournalCheck": Case(
+            {**call, "TicketId": ticket_id},
+            [
+                sent(
+                    "GET",
+                    f"/api/v2/tickets/{ticket_id}/comments",
+                    [("sort_order", "desc"), ("page[size]", "100")],
+                    None,
+                )
+            ],
+            # the ticket's voice comments, not its other comments
+            lambda r: _equal(r.records, [{"JournalEntryId": i} for i in voice_comment_ids]),
+        ),
     }
 
 
@@ -685,10 +701,14 @@ async def test_bundled_generic_rest_template(
 async def test_bundled_zendesk_template(scenario: str, zendesk: RunningEmulator) -> None:  # noqa: F811
     account = seed_zendesk(zendesk)
     existing = zendesk.emulator.tickets.create({"comment": {"body": "Printer"}}, account.caller)
+    logged = {"from": "+15135557611", "to": "2005", "started_at": "2022-12-31T23:59:59Z"}
+    zendesk.emulator.tickets.update(existing, {"voice_comment": logged}, account.admin)
+    voice_comment_ids = [c.id for c in existing.comments if c.type == "VoiceComment"]
+    assert len(voice_comment_ids) == 1
     async with httpx.AsyncClient(timeout=5.0) as http:
         connector = await connect_zendesk(zendesk, account, http)
         token = (await connector.token_store.load()).access_token  # type: ignore[union-attr]
-        cases = zendesk_cases(account, token, existing.id)
+        cases = zendesk_cases(account, token, existing.id, voice_comment_ids)
         assert list(cases) == ZENDESK_SCENARIOS
         case = cases[scenario]
         zendesk.emulator.recorder.clear()

@@ -123,7 +123,7 @@ EXPECTED: dict[str, list[str]] = {
         "unknown-function.xml:17:98: Scenario[@Id='SyncContactAuto']/Requests/Request[@Name='contacts']/@URLFormat: unknown function 'Lower'",
     ],
     "unknown-scenario": [
-        "unknown-scenario.xml:5:19: Scenario[@Id='AuthMethods']/@Id: unknown scenario Id 'AuthMethods' (known: AuthMethod, SyncContactAuto, SearchContact, UserAssociation, CreateNewContact, CreateNewTicket, CallJournal, Common, FollowUpRequests, ScreenPop, IndexRefresh)",
+        "unknown-scenario.xml:5:19: Scenario[@Id='AuthMethods']/@Id: unknown scenario Id 'AuthMethods' (known: AuthMethod, SyncContactAuto, SearchContact, UserAssociation, CreateNewContact, CreateNewTicket, CallJournal, Common, FollowUpRequests, ScreenPop, IndexRefresh, CallJournalCheck)",
         "unknown-scenario.xml:13:54: Scenario[@Id='SyncContactAuto']/Parameters/Parameter[@Name='URLFormat']/@Value: warning: variable 'host' is never defined here (it renders empty)",
         "unknown-scenario.xml:17:68: Scenario[@Id='SyncContactAuto']/Requests/Request[@Name='contacts']/@URLFormat: warning: variable 'host' is never defined here (it renders empty)",
     ],
