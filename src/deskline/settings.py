@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         default="UTC", description="Time zone of the PBX's local times."
     )
     in_process_worker: bool = Field(default=True, description="Run the outbox worker in serve.")
+    pop_hold_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How long a screen pop waits for an agent whose console is not connected "
+        "(the console gets it when it connects); 0: not kept.",
+    )
     worker_concurrency: int = Field(
         default=8,
         ge=1,

@@ -46,6 +46,12 @@ class Process:
         self.hub.connect(extension, tab.send)
         return tab
 
+    async def connect_console(self, extension: str) -> Tab:
+        """A console connecting: it is sent the pops held for its agent first."""
+        tab = Tab()
+        await self.hub.catch_up(self.hub.connect(extension, tab.send))
+        return tab
+
 
 async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
     """Wait for ``condition`` (a message crossing Redis); fails after ``seconds``."""
@@ -109,6 +115,21 @@ async def test_a_pop_decided_in_a_reaches_the_agent_on_b_exactly_once(
     assert pop["contact"]["name"] == "Ada Lovelace"
     assert pop["trigger"] == "ringing"
     assert b.hub.was_popped("pbx:1", "2005")
+
+
+async def test_a_pop_for_an_agent_with_no_console_reaches_its_next_console_once(
+    pair: tuple[Process, Process],
+) -> None:
+    a, b = pair
+    await a.hub.pop("pbx:9", PopTrigger.RINGING, "2005", CONTACT)  # no console anywhere
+    await drain(a, b)
+
+    late = await b.connect_console("2005")
+    assert late.calls() == ["pbx:9"]
+    assert late.received[0]["contact"]["name"] == "Ada Lovelace"
+    # the other process held it too, but the claim was taken: a console there gets nothing
+    assert (await a.connect_console("2005")).calls() == []
+    assert late.calls() == ["pbx:9"]
 
 
 async def test_two_tabs_on_two_processes_get_one_pop_per_call(

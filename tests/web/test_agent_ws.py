@@ -110,3 +110,24 @@ async def test_a_bad_token_is_refused(sqlite_db: Database, tmp_path: Path, token
         other_key = issue_agent_token(b"another deskline's key", "2005")
         with pytest.raises(websockets.InvalidStatus):
             await websockets.connect(f"{app.ws_url}/ws/agent?token={other_key}")
+
+
+async def test_a_console_that_connects_while_the_call_rings_gets_its_pop(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    async with live_app(sqlite_db, tmp_path) as app:
+        await app.index_contact("501", "Ruth Baker", RUTH)
+        ingest = await app.runtime.ingestors.get("pbx")
+        await ingest([b.offered(0, caller=RUTH, callee="5550100", call_id="c1")])
+        await ingest([b.ringing(0.1, "2005", call_id="c1")])  # no console is connected
+
+        socket = await connect(app, "2005")  # hello first, then the held pop
+        pop = await receive(socket)
+        assert pop["type"] == "pop" and pop["call_id"] == "pbx:c1"
+        assert pop["contact"]["name"] == "Ruth Baker"
+        await ingest([b.answered(2, "2005", call_id="c1")])
+        await nothing_more(socket)
+        second = await connect(app, "2005")
+        await nothing_more(second)  # a second tab: the call was popped already
+        await second.close()
+        await socket.close()

@@ -154,7 +154,7 @@ async def _work(settings: Settings) -> None:
         helpdesks = ConnectorProvider.for_settings(db, settings)
         # pops decided by lookup jobs reach the agents' serve processes through Redis
         relay = RedisPopRelay(settings.redis_url, subscribe=False) if settings.redis_url else None
-        hub = PopHub(relay=relay)
+        hub = PopHub(relay=relay, hold_seconds=0)  # no agent connects to a worker
         Pipeline(db, settings, helpdesks, hub=hub).register_jobs()  # the helpdesk.* job kinds
         outbox_worker = Worker(db, options=WorkerOptions.from_settings(settings))
         log.info("outbox worker %s started", outbox_worker.worker_id)

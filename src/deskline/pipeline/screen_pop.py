@@ -16,6 +16,11 @@ The hub lives in the serving process. With a :class:`PopRelay` (the Redis fan-ou
 and the one that wins the pop's claim delivers it to its most recently active connection of the
 agent (docs/operations.md, "Screen pops across processes"); without a relay, or while the relay
 is unavailable, pops are delivered in-process as before.
+
+A pop for an agent with no open connection is **held** for ``hold_seconds`` (the console was
+closed, or is reconnecting): the agent's next connection gets it (:meth:`PopHub.catch_up`),
+still once per call. With a relay every process holds what it could not deliver, and the claim
+decides which one delivers when the agent connects.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -35,6 +41,10 @@ log = logging.getLogger(__name__)
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 REMEMBERED_POPS = 10_000
+HOLD_SECONDS = 60.0
+#: held pops kept per agent (the newest), and agents with held pops (the most recent)
+HELD_PER_AGENT = 8
+HELD_AGENTS = 10_000
 
 
 class PopTrigger:
@@ -76,6 +86,15 @@ class PopRelay(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class HeldPop:
+    """A pop no connection of the agent could take, kept for the agent's next connection."""
+
+    claim: str
+    message: dict[str, Any]
+    until: float
+
+
 @dataclass(eq=False)
 class AgentConnection:
     """One open WebSocket of an agent."""
@@ -89,16 +108,29 @@ class AgentConnection:
 class PopHub:
     """The agents' open connections and the pops already sent."""
 
-    def __init__(self, remembered: int = REMEMBERED_POPS, relay: PopRelay | None = None) -> None:
+    def __init__(
+        self,
+        remembered: int = REMEMBERED_POPS,
+        relay: PopRelay | None = None,
+        *,
+        hold_seconds: float = HOLD_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.relay = relay
+        self.hold_seconds = hold_seconds
+        self._clock = clock
         self._connections: dict[str, list[AgentConnection]] = {}
         self._popped: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._held: OrderedDict[str, dict[str, HeldPop]] = OrderedDict()
         self._remembered = remembered
         self._ticks = itertools.count(1)
         self._lock = asyncio.Lock()
 
     def __repr__(self) -> str:
-        return f"PopHub(agents={len(self._connections)}, pops={len(self._popped)})"
+        return (
+            f"PopHub(agents={len(self._connections)}, pops={len(self._popped)}, "
+            f"held={sum(len(h) for h in self._held.values())})"
+        )
 
     # --- connections -------------------------------------------------------------------------
 
@@ -125,6 +157,37 @@ class PopHub:
     def was_popped(self, call_key: str, extension: str) -> bool:
         return (call_key, extension) in self._popped
 
+    def held(self, extension: str) -> list[dict[str, Any]]:
+        """The pops held for the agent's next connection (oldest first, fresh ones only)."""
+        now = self._clock()
+        return [h.message for h in self._held.get(extension, {}).values() if h.until > now]
+
+    async def catch_up(self, connection: AgentConnection) -> int:
+        """Send a new connection the pops held for its agent; returns how many it got.
+
+        Each goes out once per call, like any pop: a pop another connection (or, with a
+        relay, another process) delivered meanwhile is dropped, not sent again."""
+        sent = 0
+        async with self._lock:
+            held = self._held.pop(connection.extension, {})
+            now = self._clock()
+            for pop in held.values():
+                call_key = str(pop.message.get("call_id", ""))
+                if pop.until <= now or (call_key, connection.extension) in self._popped:
+                    continue
+                if self.relay is not None and not await self.relay.claim(pop.claim):
+                    continue
+                try:
+                    await connection.send(pop.message)
+                except Exception:
+                    log.info("held pop to %s: the new connection is gone", connection.extension)
+                    self.disconnect(connection)
+                    self._held[connection.extension] = held  # for the next connection
+                    return sent
+                self._remember(call_key, connection.extension, pop.message)
+                sent += 1
+        return sent
+
     # --- pops --------------------------------------------------------------------------------
 
     async def pop(
@@ -137,7 +200,9 @@ class PopHub:
             if (call_key, extension) in self._popped:
                 return False
             message = pop_message(call_key, trigger, extension, contact)
-            if not await self._route(pop_claim(call_key, extension), extension, message):
+            claim = pop_claim(call_key, extension)
+            if not await self._route(claim, extension, message):
+                self._hold(extension, claim, message)
                 return False
             self._remember(call_key, extension, message)
             return True
@@ -160,6 +225,8 @@ class PopHub:
         extension = str(message.get("extension", ""))
         async with self._lock:
             if not self._connections.get(extension):
+                if claim.startswith("pop:"):  # automatic pops wait for the agent's console
+                    self._hold(extension, claim, message)
                 return False
             if self.relay is not None and not await self.relay.claim(claim):
                 return False
@@ -191,6 +258,19 @@ class PopHub:
                 continue
             return True
         return False
+
+    def _hold(self, extension: str, claim: str, message: dict[str, Any]) -> None:
+        if self.hold_seconds <= 0:
+            return
+        now = self._clock()
+        held = self._held.pop(extension, {})
+        held = {c: h for c, h in held.items() if h.until > now and c != claim}
+        held[claim] = HeldPop(claim, message, now + self.hold_seconds)
+        while len(held) > HELD_PER_AGENT:
+            del held[next(iter(held))]
+        self._held[extension] = held  # the most recent agent last
+        while len(self._held) > HELD_AGENTS:
+            self._held.popitem(last=False)
 
     def _remember(self, call_key: str, extension: str, message: dict[str, Any]) -> None:
         self._popped[(call_key, extension)] = message

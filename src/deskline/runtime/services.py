@@ -83,7 +83,7 @@ class Runtime:
             db,
             settings,
             self.helpdesks,
-            hub=PopHub(relay=self.pop_relay),
+            hub=PopHub(relay=self.pop_relay, hold_seconds=settings.pop_hold_seconds),
             fetcher=self.recording_fetcher,
             options=self.options.pipeline,
         )

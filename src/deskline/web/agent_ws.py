@@ -3,7 +3,8 @@
 The agent's console connects with ``/ws/agent?token=<agent token>`` (issued by the admin API
 for the agent's binding). A missing or forged token is refused before the connection is
 accepted (HTTP 403). Once connected the agent receives ``{"type": "hello", "extension"}``,
-then a ``pop`` message per call; it may send ``open``, ``create_contact`` and ``ping``.
+the pops held for it while no console was connected, then a ``pop`` message per call; it may
+send ``open``, ``create_contact`` and ``ping``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ async def agent_socket(websocket: WebSocket) -> None:
     connection = pipeline.hub.connect(extension, send)
     try:
         await websocket.send_json({"type": "hello", "extension": extension})
+        await pipeline.hub.catch_up(connection)  # pops held while the console was away
         while True:
             text = await websocket.receive_text()
             pipeline.hub.touch(connection)
