@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -349,6 +350,68 @@ async def test_jobs_waiting_for_a_service_are_due_as_soon_as_it_answers_again(
         assert (await _outcomes(db, job_id))[-1] == AttemptOutcome.SUCCEEDED
     assert (await _job(db, other)).state == JobState.PENDING  # still waits for its backoff
     assert await _outcomes(db, other) == [AttemptOutcome.RETRY]
+
+
+async def test_jobs_another_worker_put_back_are_due_when_this_one_gets_an_answer(
+    db: Database, handlers: HandlerRegistry
+) -> None:
+    """Two processes: the jobs worker A put back while the crm was down go as soon as worker
+    B's request gets an answer (each job row says what it waits for)."""
+    up = False
+    ran: list[str] = []
+
+    async def needs_crm(job: ClaimedJob, context: JobContext) -> None:
+        ran.append(str(job.payload["name"]))
+        if not up:
+            raise ServiceDown("crm answered 503")
+        context.service_answered("crm")
+
+    handlers.add("test.crm", needs_crm)
+    slow_retries = WorkerOptions(poll_seconds=0.02, retry=RetryPolicy(3600, 3600))
+    a, b = Worker(db, "a", slow_retries), Worker(db, "b", slow_retries)
+    waiting = [await _add(db, "test.crm", {"name": f"w{n}"}) for n in range(2)]
+    await _drain(a)
+    assert [(await _job(db, j)).waiting_for for j in waiting] == ["crm", "crm"]
+    assert await b.run_once() is False  # backed off for an hour
+
+    up = True
+    await _add(db, "test.crm", {"name": "fresh"})
+    assert await b.run_once() is True  # B's request gets an answer
+    await _drain(b)
+
+    assert ran[2:] == ["fresh", "w0", "w1"]
+    for job_id in waiting:
+        job = await _job(db, job_id)
+        assert (job.state, job.waiting_for) == (JobState.SUCCEEDED, None)
+
+
+async def test_a_worker_asks_for_other_workers_waiting_jobs_at_most_once_an_interval(
+    db: Database, handlers: HandlerRegistry
+) -> None:
+    """A healthy service costs no statement per job: a worker that put nothing back itself
+    looks for jobs waiting for the service at most every ``release_interval_seconds``."""
+    up = True
+
+    async def needs_crm(job: ClaimedJob, context: JobContext) -> None:
+        if not up:
+            raise ServiceDown("crm answered 503")
+        context.service_answered("crm")
+
+    handlers.add("test.crm", needs_crm)
+    slow_retries = WorkerOptions(poll_seconds=0.02, retry=RetryPolicy(3600, 3600))
+    a = Worker(db, "a", slow_retries)
+    b = Worker(db, "b", replace(slow_retries, release_interval_seconds=3600))
+    await _add(db, "test.crm")
+    assert await b.run_once() is True  # B released (nothing) just now
+    up = False
+    waiting = await _add(db, "test.crm")
+    await _drain(a)
+    up = True
+    await _add(db, "test.crm")
+    assert await b.run_once() is True  # an answer, but B looked less than an interval ago
+
+    assert (await _job(db, waiting)).state == JobState.PENDING
+    assert await b.run_once() is False
 
 
 async def test_a_helpdesk_error_says_when_the_helpdesk_was_unavailable() -> None:

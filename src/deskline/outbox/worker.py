@@ -56,6 +56,9 @@ class WorkerOptions:
     concurrency: int = 1
     """Jobs run at the same time (``DESKLINE_WORKER_CONCURRENCY`` for serve and worker)."""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    release_interval_seconds: float = 1.0
+    """How often a worker whose requests get answers makes due the jobs other workers put
+    back because the service was unavailable (its own: at once)."""
 
     def __post_init__(self) -> None:
         if self.lease_seconds <= 0 or self.poll_seconds <= 0 or self.concurrency < 1:
@@ -96,8 +99,10 @@ class Worker:
         self.options = options or WorkerOptions()
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
-        self._waiting_on: dict[str, set[int]] = {}
-        """Jobs this worker put back because a service was unavailable, by service."""
+        self._waiting_here: set[str] = set()
+        """Services for which this worker put jobs back (released at the next answer)."""
+        self._released_at: dict[str, float] = {}
+        """When this worker last released the jobs waiting for each service (monotonic)."""
 
     def __repr__(self) -> str:
         return f"Worker({self.worker_id!r})"
@@ -307,20 +312,25 @@ class Worker:
             raise
 
     async def _note_services(self, job: ClaimedJob, context: JobContext, result: _Result) -> None:
-        """Keep track of the jobs waiting for an unavailable service; when an attempt reports
-        that service answering again, make them due now (their attempts still count)."""
-        for waiting in self._waiting_on.values():
-            waiting.discard(job.id)
+        """When an attempt reports a service answering again, the jobs put back because it was
+        unavailable become due now (their attempts still count), whichever worker or process
+        put them back: each job row says what it waits for (``waiting_for``). Right away when
+        this worker put jobs back for it; otherwise (jobs another process put back) at most
+        every ``release_interval_seconds``, so a healthy service costs no statement per job."""
         if result.outcome is AttemptOutcome.RETRY and result.unavailable_service:
-            self._waiting_on.setdefault(result.unavailable_service, set()).add(job.id)
+            self._waiting_here.add(result.unavailable_service)
+        now = time.monotonic()
         for service in context.services_answered:
-            released = self._waiting_on.pop(service, set())
-            if not released:
+            last = self._released_at.get(service)
+            recently = last is not None and now - last < self.options.release_interval_seconds
+            if recently and service not in self._waiting_here:
                 continue
+            self._waiting_here.discard(service)
+            self._released_at[service] = now
             try:
                 async with self.db.transaction() as session:
                     count = await job_claims.make_due_now(
-                        session, job_claims.JOBS.c.id.in_(released)
+                        session, job_claims.JOBS.c.waiting_for == service
                     )
             except Exception:
                 log.warning("cannot release the jobs waiting for %s", service, exc_info=True)
@@ -351,6 +361,7 @@ class Worker:
                 outcome=result.outcome,
                 detail=result.detail,
                 retry_at=retry_at,
+                waiting_for=result.unavailable_service,
             )
             if recorded:
                 await _run_writes(session, writes)

@@ -178,6 +178,8 @@ class Job(Base):
     locked_by: Mapped[str | None] = mapped_column(String(100))
     locked_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: the service whose unavailability put the job back (due at once when it answers again)
+    waiting_for: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None]

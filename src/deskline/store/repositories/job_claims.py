@@ -202,14 +202,21 @@ async def finish_attempt(
     outcome: AttemptOutcome,
     detail: str | None,
     retry_at: datetime | None = None,
+    waiting_for: str | None = None,
 ) -> bool:
-    """Record the attempt and move the job on (succeeded / pending again / failed).
+    """Record the attempt and move the job on (succeeded / pending again / failed);
+    ``waiting_for``: the service whose unavailability made a retry necessary.
 
     Returns False, recording nothing, when the lease was lost meanwhile (another worker
     recovered the job): the attempt's result no longer decides the job.
     """
     now = utcnow()
-    values: dict[str, object] = {"locked_by": None, "locked_until": None, "updated_at": now}
+    values: dict[str, object] = {
+        "locked_by": None,
+        "locked_until": None,
+        "updated_at": now,
+        "waiting_for": waiting_for if outcome is AttemptOutcome.RETRY else None,
+    }
     if outcome is AttemptOutcome.SUCCEEDED:
         values |= {"state": JobState.SUCCEEDED.value, "finished_at": now, "last_error": None}
     elif outcome is AttemptOutcome.RETRY:
