@@ -66,6 +66,22 @@ class AdminUser(Base):
         return f"AdminUser(id={self.id!r}, username={self.username!r})"
 
 
+class LoginFailure(Base):
+    """Recent failed logins of one username from one address (``key``: their hash), shared
+    by every process so that a lockout holds whichever process a request reaches."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"LoginFailure(failures={self.failures!r}, locked_until={self.locked_until!r})"
+
+
 class ApiToken(Base):
     __tablename__ = "api_tokens"
 

@@ -57,6 +57,7 @@ def _auth_state(runtime: Runtime, options: AuthOptions | None) -> AuthState:
         options=options,
         codec=SessionCodec(runtime.settings.effective_secret_key, options.session_max_age_seconds),
         throttle=LoginThrottle(
+            runtime.db,
             max_failures=options.max_failures,
             window_seconds=options.failure_window_seconds,
             lockout_seconds=options.lockout_seconds,

@@ -64,7 +64,7 @@ async def login(
     body: LoginRequest, request: Request, response: Response, runtime: RuntimeDep, auth: AuthDep
 ) -> LoginAnswer:
     key = (body.username.casefold(), _client(request))
-    wait = auth.throttle.locked_for(key)
+    wait = await auth.throttle.locked_for(key)
     if wait > 0:
         api_error(
             429,
@@ -80,10 +80,10 @@ async def login(
     else:
         ok = await asyncio.to_thread(passwords.verify, user.password_hash, body.password)
     if user is None or not ok:
-        auth.throttle.failed(key)
+        await auth.throttle.failed(key)
         await asyncio.sleep(auth.options.failure_delay_seconds)
         api_error(401, "wrong username or password")
-    auth.throttle.succeeded(key)
+    await auth.throttle.succeeded(key)
     async with runtime.db.transaction() as session:
         await users.record_login(session, user.id)
         if passwords.needs_rehash(user.password_hash):
