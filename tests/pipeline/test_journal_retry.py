@@ -17,6 +17,7 @@ from deskline.store.db import Database
 from deskline.store.models import Job
 from deskline.store.types import utcnow
 from tests.fakes.zendesk import RunningEmulator
+from tests.fakes.zendesk.faults import FaultKind
 from tests.pipeline.harness import (
     DEFAULT_SETTINGS,
     Desk,
@@ -33,12 +34,18 @@ def voice_comments(ticket: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for c in ticket["comments"] if c.get("type") == "VoiceComment"]
 
 
-async def ring_then_end(desk: Desk, call_id: str) -> None:
-    """The before-call ticket is made while it rings; the journal job is due when it ends."""
-    await desk.events(*inbound_answered(call_id, RUTH)[:2])
+async def call_and_journal(desk: Desk, journal_fault: FaultKind | None = None) -> None:
+    """Ruth calls: the before-call ticket is made while it rings; once the call ends its
+    journal job runs, its PUT meeting ``journal_fault`` first."""
+    await desk.set_settings(**BEFORE_CALL)
+    desk.emulator.add_user("Ruth Baker", phone=RUTH)
+    await desk.events(*inbound_answered("c1", RUTH)[:2])
     await desk.work()
-    await desk.events(*inbound_answered(call_id, RUTH)[2:])
+    await desk.events(*inbound_answered("c1", RUTH)[2:])
     await desk.settle()
+    if journal_fault is not None:
+        desk.emulator.inject_fault("/api/v2/tickets/*", journal_fault, method="PUT", times=1)
+    await desk.work()
 
 
 async def retry_now(desk: Desk) -> None:
@@ -59,11 +66,7 @@ def journal_jobs_failed_once(jobs: list[Job]) -> bool:
 
 
 async def test_an_entry_whose_answer_was_lost_is_found_not_logged_again(desk: Desk) -> None:
-    await desk.set_settings(**BEFORE_CALL)
-    desk.emulator.add_user("Ruth Baker", phone=RUTH)
-    await ring_then_end(desk, "c1")
-    desk.emulator.inject_fault("/api/v2/tickets/*", "lost_answer", method="PUT", times=1)
-    await desk.work()
+    await call_and_journal(desk, "lost_answer")
     (ticket,) = desk.tickets()
     assert len(voice_comments(ticket)) == 1  # Zendesk added it; deskline saw a dropped answer
     assert "journal@c1" not in await desk.actions()
@@ -82,11 +85,7 @@ async def test_an_entry_whose_answer_was_lost_is_found_not_logged_again(desk: De
 
 
 async def test_an_entry_that_never_reached_zendesk_is_written_on_the_retry(desk: Desk) -> None:
-    await desk.set_settings(**BEFORE_CALL)
-    desk.emulator.add_user("Ruth Baker", phone=RUTH)
-    await ring_then_end(desk, "c1")
-    desk.emulator.inject_fault("/api/v2/tickets/*", "drop", method="PUT", times=1)
-    await desk.work()
+    await call_and_journal(desk, "drop")
     (ticket,) = desk.tickets()
     assert voice_comments(ticket) == []
 
@@ -102,10 +101,7 @@ async def test_an_entry_that_never_reached_zendesk_is_written_on_the_retry(desk:
 
 
 async def test_a_first_attempt_does_not_ask_the_ticket(desk: Desk) -> None:
-    await desk.set_settings(**BEFORE_CALL)
-    desk.emulator.add_user("Ruth Baker", phone=RUTH)
-    await ring_then_end(desk, "c1")
-    await desk.work()
+    await call_and_journal(desk)
     (ticket,) = desk.tickets()
     assert len(voice_comments(ticket)) == 1
     assert comment_lists(desk) == []
@@ -150,11 +146,7 @@ async def test_without_call_journal_check_the_entry_is_written_again(
     """A template that cannot list a ticket's entries gets at least once: the documented
     alternative to losing the entry."""
     monkeypatch.setattr(Connector, "checks_journal", property(lambda self: False))
-    await desk.set_settings(**BEFORE_CALL)
-    desk.emulator.add_user("Ruth Baker", phone=RUTH)
-    await ring_then_end(desk, "c1")
-    desk.emulator.inject_fault("/api/v2/tickets/*", "lost_answer", method="PUT", times=1)
-    await desk.work()
+    await call_and_journal(desk, "lost_answer")
     await retry_now(desk)
 
     (ticket,) = desk.tickets()

@@ -26,6 +26,7 @@ from sqlalchemy import Table, bindparam, case, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.crypto import derive_key
+from deskline.outbox.handlers import DeferredWrite
 from deskline.pbx.recordings import (
     FetchedRecording,
     RecordingNotReadyError,
@@ -143,7 +144,7 @@ class RecordingCache:
         token: str,
         *,
         known: Recording | None = None,
-        save_with: Callable[[SessionWrite], None] | None = None,
+        save_with: Callable[[DeferredWrite], None] | None = None,
     ) -> CachedRecording:
         """The cached file of a recording, fetched from the PBX first if needed.
 
@@ -160,7 +161,7 @@ class RecordingCache:
             return await self._get(token, row, save_with)
 
     async def _get(
-        self, token: str, row: Recording | None, save_with: Callable[[SessionWrite], None] | None
+        self, token: str, row: Recording | None, save_with: Callable[[DeferredWrite], None] | None
     ) -> CachedRecording:
         if row is None:
             async with self.db.read() as session:
@@ -186,7 +187,7 @@ class RecordingCache:
         return CachedRecording(path, fetched.content_type, fetched.size)
 
     async def _save(
-        self, write: SessionWrite, save_with: Callable[[SessionWrite], None] | None
+        self, write: DeferredWrite, save_with: Callable[[DeferredWrite], None] | None
     ) -> None:
         """Hand ``write`` to the caller's transaction, or run it in one of its own."""
         if save_with is not None:
@@ -195,7 +196,7 @@ class RecordingCache:
         async with self.db.transaction() as session:
             await write(session)
 
-    def _note(self, token: str, state: str, fetched: FetchedRecording | None) -> SessionWrite:
+    def _note(self, token: str, state: str, fetched: FetchedRecording | None) -> DeferredWrite:
         """Count the attempt and set the state, in one statement; a recording once ready
         stays ready (a later failed fetch of the same file only counts)."""
         changes: dict[str, Any] = {
@@ -222,6 +223,3 @@ class RecordingCache:
             )
 
         return write
-
-
-SessionWrite = Callable[[AsyncSession], Awaitable[None]]

@@ -157,9 +157,9 @@ class CallJob:
                 detail=detail,
             )
         )
-        self._done[action] = (remote_id, detail)
-        if self._write_done not in self.context.deferred_writes:
+        if not self._done:  # the first: one write records them all
             self.context.on_success(self._write_done)
+        self._done[action] = (remote_id, detail)
 
     async def _write_done(self, session: AsyncSession) -> None:
         await record_done_actions(session, self.source, self.call_id, self._done)
