@@ -178,7 +178,7 @@ class RedisPopRelay:
             finally:
                 self._subscribed.clear()
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # typed from redis 8
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), self.options.reconnect_seconds)
 
