@@ -51,6 +51,10 @@ class DriverStats:
     statuses: Counter[str] = field(default_factory=Counter)
 
 
+POOL_CONNECTIONS = 16
+"""Connections per HTTP client of the driver (see :meth:`CallDriver.run`)."""
+
+
 class CallDriver:
     def __init__(
         self,
@@ -71,6 +75,11 @@ class CallDriver:
     def __repr__(self) -> str:
         return f"CallDriver({self.url!r})"
 
+    def ceiling(self, concurrency: int) -> float:
+        """The most calls per second ``concurrency`` calls in flight can offer: each holds its
+        slot at least ring + talk seconds (and its two posts)."""
+        return round(concurrency / (self.ring_seconds + self.talk_seconds), 1)
+
     async def run(
         self,
         calls: Sequence[PlannedCall],
@@ -82,8 +91,20 @@ class CallDriver:
         driven = [DrivenCall(planned, "") for planned in calls]
         limit = asyncio.Semaphore(concurrency)
         headers = {"Authorization": f"Bearer {self.token}"}
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        async with httpx.AsyncClient(headers=headers, timeout=30, limits=limits) as client:
+        # httpx's pool looks at every connection it keeps (a select() each) for every request:
+        # with hundreds in one pool the driver, not deskline, became the bottleneck. Small
+        # pools, the calls spread over them.
+        pools = max(1, -(-concurrency // POOL_CONNECTIONS))
+        limits = httpx.Limits(
+            max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS
+        )
+        async with contextlib.AsyncExitStack() as stack:
+            clients = [
+                await stack.enter_async_context(
+                    httpx.AsyncClient(headers=headers, timeout=30, limits=limits)
+                )
+                for _ in range(pools)
+            ]
             started = time.perf_counter()
             tasks = []
             for n, call in enumerate(driven):
@@ -91,6 +112,7 @@ class CallDriver:
                     delay = started + n / rate - time.perf_counter()
                     if delay > 0:
                         await asyncio.sleep(delay)
+                client = clients[n % pools]
                 tasks.append(asyncio.create_task(self._place(client, call, limit)))
             await asyncio.gather(*tasks)
         return driven

@@ -45,6 +45,8 @@ class LoadRun:
     fault: dict[str, Any] = field(default_factory=dict)
     driver_statuses: dict[str, int] = field(default_factory=dict)
     worker_exits: list[dict[str, Any]] = field(default_factory=list)
+    driver_ceiling: float | None = None
+    """Calls per second the driver could offer at most (None: it kept a fixed rate)."""
 
     @property
     def end_to_end_seconds(self) -> float | None:
@@ -161,6 +163,7 @@ async def run_load(
         fault=fault_report,
         driver_statuses=dict(driver.stats.statuses),
         worker_exits=desk.worker_exits(),
+        driver_ceiling=driver.ceiling(concurrency) if rate is None else None,
     )
 
 

@@ -76,3 +76,17 @@ def test_suite_settings_reach_every_installation_and_explicit_ones_win() -> None
     finally:
         installation.SUITE_SETTINGS.clear()
         installation.SUITE_SETTINGS.update(saved)
+
+
+def test_the_throughput_driver_can_offer_far_more_than_the_target() -> None:
+    """Calls in flight hold their slot for ring + talk: 40 of them offered at most 80 calls/s,
+    so a deskline able to take 150 could not have shown it."""
+    from bench.harness.driver import CallDriver
+    from bench.harness.report import TARGETS
+    from bench.harness.scenarios.sizes import FULL, QUICK
+
+    driver = CallDriver("http://127.0.0.1:1/", "token")
+    target = TARGETS["calls_per_second"]["min"]
+    for sizes in (FULL, QUICK):
+        assert driver.ceiling(sizes.throughput_concurrency) >= 2 * target
+    assert driver.ceiling(40) == 80.0

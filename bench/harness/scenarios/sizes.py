@@ -11,6 +11,10 @@ class Sizes:
     throughput_calls: int
     throughput_calls_postgres: int
     concurrency: int
+    throughput_concurrency: int
+    """Calls in flight in the throughput scenarios: each holds its slot for ring + talk
+    (0.5 s) and its two posts, so this bounds what the driver can offer at
+    ``throughput_concurrency / 0.5`` calls per second; it must stay far above the target."""
     latency_seconds: float
     latency_rate: float
     budget_calls: int
@@ -30,6 +34,7 @@ FULL = Sizes(
     throughput_calls=500,
     throughput_calls_postgres=500,
     concurrency=40,
+    throughput_concurrency=300,
     latency_seconds=30,
     latency_rate=20,
     budget_calls=150,
@@ -49,6 +54,7 @@ QUICK = Sizes(
     throughput_calls=80,
     throughput_calls_postgres=80,
     concurrency=30,
+    throughput_concurrency=300,
     latency_seconds=5,
     latency_rate=20,
     budget_calls=30,

@@ -26,7 +26,12 @@ def throughput_run(desk: Installation, sizes: Sizes, calls: int) -> LoadRun:
     planned = plan_calls(calls, EXTENSIONS)
     asyncio.run(seed_returning(desk, planned))
     return asyncio.run(
-        run_load(desk, planned, concurrency=sizes.concurrency, drain_seconds=sizes.drain_seconds)
+        run_load(
+            desk,
+            planned,
+            concurrency=sizes.throughput_concurrency,
+            drain_seconds=sizes.drain_seconds,
+        )
     )
 
 
@@ -40,6 +45,7 @@ def _figures(run: LoadRun) -> dict[str, Any]:
             run.emulator_cpu_seconds * 1000 / max(1, len(run.calls)), 1
         ),
         "requests_per_call": round(run.requests_per_call, 2),
+        "driver_ceiling_calls_per_second": run.driver_ceiling,
     }
 
 
