@@ -46,8 +46,12 @@ async def test_a_ringing_call_pops_the_known_caller_from_the_local_index(
         await app.index_contact("501", "Ruth Baker", RUTH)
         socket = await connect(app, "2005")
         ingest = await app.runtime.ingestors.get("pbx")
-        await ingest([b.offered(0, caller="5135557611", callee="5550100", call_id="c1")])
-        await ingest([b.ringing(0.1, "2005", call_id="c1")])
+        await ingest(  # one batch: dated in the past, the call would be stale at a tick
+            [
+                b.offered(0, caller="5135557611", callee="5550100", call_id="c1"),
+                b.ringing(0.1, "2005", call_id="c1"),
+            ]
+        )
 
         pop = await receive(socket)
         assert pop["type"] == "pop"
@@ -67,8 +71,12 @@ async def test_one_pop_per_call_across_two_tabs(sqlite_db: Database, tmp_path: P
         second = await connect(app, "2005")
         await nothing_more(first)  # the first tab is now the most recently active one
         ingest = await app.runtime.ingestors.get("pbx")
-        await ingest([b.offered(0, caller=RUTH, callee="5550100", call_id="c1")])
-        await ingest([b.ringing(0.1, "2005", call_id="c1")])
+        await ingest(  # one batch: dated in the past, the call would be stale at a tick
+            [
+                b.offered(0, caller=RUTH, callee="5550100", call_id="c1"),
+                b.ringing(0.1, "2005", call_id="c1"),
+            ]
+        )
         await ingest([b.answered(2, "2005", call_id="c1")])
         await ingest([b.leg_ended(9, "2005", LegStatus.ANSWERED, call_id="c1")])
 
@@ -85,8 +93,12 @@ async def test_manual_open_answers_with_the_pop(sqlite_db: Database, tmp_path: P
         await app.index_contact("501", "Ruth Baker", RUTH)
         socket = await connect(app, "2005")
         ingest = await app.runtime.ingestors.get("pbx")
-        await ingest([b.offered(0, caller=RUTH, callee="5550100", call_id="c1")])
-        await ingest([b.ringing(0.1, "2005", call_id="c1")])
+        await ingest(  # one batch: dated in the past, the call would be stale at a tick
+            [
+                b.offered(0, caller=RUTH, callee="5550100", call_id="c1"),
+                b.ringing(0.1, "2005", call_id="c1"),
+            ]
+        )
         await nothing_more(socket)  # manual: no automatic pop
 
         await socket.send(json.dumps({"type": "open", "call_id": "pbx:c1"}))
@@ -118,8 +130,12 @@ async def test_a_console_that_connects_while_the_call_rings_gets_its_pop(
     async with live_app(sqlite_db, tmp_path) as app:
         await app.index_contact("501", "Ruth Baker", RUTH)
         ingest = await app.runtime.ingestors.get("pbx")
-        await ingest([b.offered(0, caller=RUTH, callee="5550100", call_id="c1")])
-        await ingest([b.ringing(0.1, "2005", call_id="c1")])  # no console is connected
+        await ingest(  # one batch: dated in the past, the call would be stale at a tick
+            [
+                b.offered(0, caller=RUTH, callee="5550100", call_id="c1"),
+                b.ringing(0.1, "2005", call_id="c1"),
+            ]
+        )  # no console is connected
 
         socket = await connect(app, "2005")  # hello first, then the held pop
         pop = await receive(socket)
