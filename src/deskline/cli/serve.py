@@ -21,7 +21,7 @@ import uvicorn
 
 from deskline.cli.admin import app as admin_app
 from deskline.errors import DesklineError
-from deskline.fanout import RedisPopRelay
+from deskline.fanout import RedisPopRelay, StoredPopRelay
 from deskline.integration.connectors import ConnectorProvider
 from deskline.observability import configure_logging
 from deskline.outbox.worker import Worker, WorkerOptions
@@ -152,8 +152,13 @@ async def _work(settings: Settings) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         helpdesks = ConnectorProvider.for_settings(db, settings)
-        # pops decided by lookup jobs reach the agents' serve processes through Redis
-        relay = RedisPopRelay(settings.redis_url, subscribe=False) if settings.redis_url else None
+        # pops decided by lookup jobs reach the agents' serve processes through Redis, or
+        # without it through the database
+        relay: RedisPopRelay | StoredPopRelay = (
+            RedisPopRelay(settings.redis_url, subscribe=False)
+            if settings.redis_url
+            else StoredPopRelay(db, subscribe=False)
+        )
         hub = PopHub(relay=relay, hold_seconds=0)  # no agent connects to a worker
         Pipeline(db, settings, helpdesks, hub=hub).register_jobs()  # the helpdesk.* job kinds
         outbox_worker = Worker(db, options=WorkerOptions.from_settings(settings))
@@ -164,7 +169,6 @@ async def _work(settings: Settings) -> None:
         finally:
             log.info("outbox worker %s stopped", outbox_worker.worker_id)
             await helpdesks.aclose()
-            if relay is not None:
-                await relay.aclose()
+            await relay.aclose()
     finally:
         await db.dispose()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from deskline.budget import BudgetRegistry
 from deskline.calls.tracker import CallTracker
 from deskline.crypto import SecretBox
-from deskline.fanout import FanoutOptions, RedisPopRelay
+from deskline.fanout import FanoutOptions, RedisPopRelay, StoredPopRelay, StoredRelayOptions
 from deskline.integration.connectors import ConnectorProvider
 from deskline.outbox.worker import Worker, WorkerOptions
 from deskline.phones import NumberNormaliser
@@ -52,6 +52,7 @@ class RuntimeOptions:
     worker_stop_timeout_seconds: float = 30.0
     pipeline: PipelineOptions = field(default_factory=PipelineOptions)
     fanout: FanoutOptions = field(default_factory=FanoutOptions)
+    stored_relay: StoredRelayOptions = field(default_factory=StoredRelayOptions)
 
 
 class Runtime:
@@ -76,9 +77,16 @@ class Runtime:
         self.kinds = load_adapter_kinds()
         settle = self.options.settle_seconds
         self.recording_fetcher = SupervisorRecordingFetcher()
-        self.pop_relay = (
-            RedisPopRelay(settings.redis_url, self.options.fanout) if settings.redis_url else None
-        )
+        run_worker = self.options.run_worker
+        if run_worker is None:
+            run_worker = settings.in_process_worker
+        self.pop_relay: RedisPopRelay | StoredPopRelay | None = None
+        if settings.redis_url:
+            self.pop_relay = RedisPopRelay(settings.redis_url, self.options.fanout)
+        elif not run_worker:  # the workers elsewhere store their pops in the database
+            self.pop_relay = StoredPopRelay(
+                db, self.options.stored_relay, catch_up_seconds=settings.pop_hold_seconds
+            )
         self.pipeline = Pipeline(
             db,
             settings,
@@ -102,9 +110,6 @@ class Runtime:
         self.click_to_call = ClickToCall(
             self.normaliser, window_seconds=self.options.click_debounce_seconds
         )
-        run_worker = self.options.run_worker
-        if run_worker is None:
-            run_worker = settings.in_process_worker
         worker_options = self.options.worker or WorkerOptions.from_settings(settings)
         self.worker = Worker(db, options=worker_options) if run_worker else None
         if self.worker is not None:

@@ -82,6 +82,36 @@ class LoginFailure(Base):
         return f"LoginFailure(failures={self.failures!r}, locked_until={self.locked_until!r})"
 
 
+class RelayedPop(Base):
+    """A screen pop decided by a process no agent connects to (a ``deskline worker``), kept
+    for the ``serve`` processes to deliver when no Redis carries pops
+    (:mod:`deskline.fanout.stored`); pruned after a few minutes."""
+
+    __tablename__ = "relayed_pops"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    claim: Mapped[str] = mapped_column(String(300))
+    message: Mapped[dict[str, Any]]
+    origin: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"RelayedPop(id={self.id!r}, claim={self.claim!r})"
+
+
+class PopClaim(Base):
+    """Which process delivered a relayed pop: the first to insert the claim delivers it."""
+
+    __tablename__ = "pop_claims"
+
+    claim: Mapped[str] = mapped_column(String(300), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"PopClaim(claim={self.claim!r}, owner={self.owner!r})"
+
+
 class ApiToken(Base):
     __tablename__ = "api_tokens"
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 import deskline
+from deskline.fanout import RedisPopRelay, StoredPopRelay
 from deskline.outbox import count_by_state
 from deskline.store.repositories.job_stats import oldest_pending_since
 from deskline.store.repositories.pbx_connections import PbxConnectionRepository
@@ -42,7 +43,8 @@ class Status(BaseModel):
     helpdesk: HelpdeskHealth | None
     """The helpdesk connection: active, retrying, needs_reauth, disabled (None: none)."""
     pops: str
-    """Screen pops: "in-process", or through Redis "shared" (or "degraded" while it is down)."""
+    """Screen pops: "in-process"; through Redis "shared" (or "degraded" while it is down);
+    from workers through the database "database" (or "degraded" while it cannot be read)."""
 
 
 @public.get("/health", summary="Liveness and database reachability (no authentication)")
@@ -85,5 +87,13 @@ async def status(runtime: RuntimeDep) -> Status:
             None if oldest is None else max(0.0, (utcnow() - oldest).total_seconds())
         ),
         helpdesk=helpdesk,
-        pops="in-process" if relay is None else ("shared" if relay.ready else "degraded"),
+        pops=_pops(relay),
     )
+
+
+def _pops(relay: RedisPopRelay | StoredPopRelay | None) -> str:
+    if relay is None:
+        return "in-process"
+    if not relay.ready:
+        return "degraded"
+    return "database" if isinstance(relay, StoredPopRelay) else "shared"

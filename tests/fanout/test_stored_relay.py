@@ -1,0 +1,194 @@
+"""Screen pops from a worker to the agents' serve processes through the database (no Redis):
+the worker stores its pops, every serve reads them and delivers each once per call and agent,
+also to a console that connects later; on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from deskline.fanout import StoredPopRelay, StoredRelayOptions
+from deskline.pipeline.contact_index import IndexedContact
+from deskline.pipeline.screen_pop import PopHub, PopTrigger
+from deskline.store.db import Database
+from deskline.store.models import PopClaim, RelayedPop
+from deskline.store.types import utcnow
+from tests.fanout.test_relay import Tab
+
+HOSTILE = IndexedContact(
+    "901", 'Ada "{{ x }}"\r\nLovelace', "😀" * 300, numbers=("+15135557611",)
+)
+FAST = StoredRelayOptions(poll_seconds=0.02, lookback_seconds=1.0, prune_every_seconds=0)
+
+
+async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the relayed pop did not arrive")
+        await asyncio.sleep(0.02)
+
+
+class Serve:
+    """A serve process's hub and its database relay."""
+
+    def __init__(self, db: Database, name: str, options: StoredRelayOptions = FAST) -> None:
+        self.relay = StoredPopRelay(db, options, name=name)
+        self.hub = PopHub(relay=self.relay, hold_seconds=60)
+
+    def open_tab(self, extension: str) -> Tab:
+        tab = Tab()
+        self.hub.connect(extension, tab.send)
+        return tab
+
+    async def connect_console(self, extension: str) -> Tab:
+        tab = Tab()
+        await self.hub.catch_up(self.hub.connect(extension, tab.send))
+        return tab
+
+
+@pytest.fixture
+async def worker(db: Database) -> AsyncIterator[PopHub]:
+    relay = StoredPopRelay(db, subscribe=False, name="worker-1")
+    hub = PopHub(relay=relay, hold_seconds=0)
+    await relay.start(hub)
+    yield hub
+    await relay.aclose()
+
+
+@pytest.fixture
+async def serves(db: Database) -> AsyncIterator[list[Serve]]:
+    started: list[Serve] = []
+    yield started
+    for serve in started:
+        await serve.relay.aclose()
+
+
+async def start(serves: list[Serve], db: Database, name: str) -> Serve:
+    serve = Serve(db, name)
+    await serve.relay.start(serve.hub)
+    serves.append(serve)
+    return serve
+
+
+async def test_a_workers_pop_reaches_the_agents_serve_unchanged(
+    db: Database, worker: PopHub, serves: list[Serve]
+) -> None:
+    serve = await start(serves, db, "serve-a")
+    tab = serve.open_tab("2005")
+
+    assert await worker.pop("simulator:c1", PopTrigger.RINGING, "2005", HOSTILE)
+    await until(lambda: bool(tab.received))
+
+    [message] = tab.received
+    assert message["call_id"] == "simulator:c1"
+    assert message["contact"]["first_name"] == HOSTILE.first_name
+    assert message["contact"]["last_name"] == HOSTILE.last_name
+    assert serve.relay.ready
+
+
+async def test_two_serve_processes_with_the_agent_deliver_each_pop_once(
+    db: Database, worker: PopHub, serves: list[Serve]
+) -> None:
+    a, b = await start(serves, db, "serve-a"), await start(serves, db, "serve-b")
+    tabs = [a.open_tab("2005"), b.open_tab("2005"), a.open_tab("2005")]
+
+    for n in range(5):
+        assert await worker.pop(f"simulator:c{n}", PopTrigger.RINGING, "2005", HOSTILE)
+    await until(lambda: a.relay.delivered == 5 and b.relay.delivered == 5)
+    await asyncio.sleep(0.1)
+
+    delivered = sorted(call for tab in tabs for call in tab.calls())
+    assert delivered == [f"simulator:c{n}" for n in range(5)]
+    async with db.read() as session:
+        claims = (await session.execute(select(func.count()).select_from(PopClaim))).scalar()
+    assert claims == 5
+
+
+async def test_a_pop_stored_while_no_serve_listened_reaches_a_console_that_connects_later(
+    db: Database, worker: PopHub, serves: list[Serve]
+) -> None:
+    assert await worker.pop("simulator:early", PopTrigger.RINGING, "2005", HOSTILE)
+
+    serve = await start(serves, db, "serve-a")  # started after the pop was stored
+    await until(lambda: serve.relay.delivered == 1)
+    assert serve.hub.held("2005")  # no console yet: held for it
+    tab = await serve.connect_console("2005")
+
+    assert tab.calls() == ["simulator:early"]
+    assert not serve.hub.held("2005")
+
+
+async def test_pops_older_than_the_catch_up_are_not_replayed(
+    db: Database, worker: PopHub, serves: list[Serve]
+) -> None:
+    assert await worker.pop("simulator:old", PopTrigger.RINGING, "2005", HOSTILE)
+    async with db.transaction() as session:
+        await session.execute(
+            update(RelayedPop).values(created_at=utcnow() - timedelta(seconds=120))
+        )
+
+    serve = await start(serves, db, "serve-a")
+    tab = serve.open_tab("2005")
+    assert await worker.pop("simulator:new", PopTrigger.RINGING, "2005", HOSTILE)
+    await until(lambda: bool(tab.received))
+    await asyncio.sleep(0.1)
+
+    assert tab.calls() == ["simulator:new"]
+
+
+async def test_a_call_the_serve_popped_itself_is_not_popped_again_by_the_worker(
+    db: Database, worker: PopHub, serves: list[Serve]
+) -> None:
+    serve = await start(serves, db, "serve-a")
+    tab = serve.open_tab("2005")
+    assert await serve.hub.pop("simulator:c1", PopTrigger.RINGING, "2005", HOSTILE)  # local
+    assert await worker.pop("simulator:c1", PopTrigger.RINGING, "2005", HOSTILE)
+    await until(lambda: serve.relay.delivered == 1)
+    await asyncio.sleep(0.05)
+
+    assert tab.calls() == ["simulator:c1"]
+    async with db.read() as session:  # the serve's own pop never touched the database
+        assert (await session.execute(select(func.count()).select_from(PopClaim))).scalar() == 0
+
+
+async def test_old_relayed_pops_and_claims_are_pruned(
+    db: Database, worker: PopHub, serves: list[Serve]
+) -> None:
+    serve = await start(serves, db, "serve-a")
+    serve.open_tab("2005")
+    assert await worker.pop("simulator:c1", PopTrigger.RINGING, "2005", HOSTILE)
+    await until(lambda: serve.relay.delivered == 1)
+    long_ago = utcnow() - timedelta(days=1)
+    async with db.transaction() as session:
+        await session.execute(update(RelayedPop).values(created_at=long_ago))
+        await session.execute(update(PopClaim).values(created_at=long_ago))
+
+    async def counts() -> tuple[int, int]:
+        async with db.read() as session:
+            pops = (await session.execute(select(func.count()).select_from(RelayedPop))).scalar()
+            claims = (await session.execute(select(func.count()).select_from(PopClaim))).scalar()
+        return int(pops or 0), int(claims or 0)
+
+    deadline = asyncio.get_running_loop().time() + 5
+    while await counts() != (0, 0):
+        assert asyncio.get_running_loop().time() < deadline, await counts()
+        await asyncio.sleep(0.05)
+
+
+async def test_a_worker_that_cannot_store_its_pop_says_so_and_keeps_going(
+    tmp_path: Path,
+) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/never-migrated.db")  # no tables
+    relay = StoredPopRelay(db, subscribe=False, name="worker-1")
+    hub = PopHub(relay=relay, hold_seconds=0)
+    try:
+        assert not await hub.pop("simulator:c1", PopTrigger.RINGING, "2005", HOSTILE)
+        assert not relay.ready
+    finally:
+        await db.dispose()
