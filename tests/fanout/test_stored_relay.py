@@ -20,9 +20,7 @@ from deskline.store.models import PopClaim, RelayedPop
 from deskline.store.types import utcnow
 from tests.fanout.test_relay import Tab
 
-HOSTILE = IndexedContact(
-    "901", 'Ada "{{ x }}"\r\nLovelace', "😀" * 300, numbers=("+15135557611",)
-)
+HOSTILE = IndexedContact("901", 'Ada "{{ x }}"\r\nLovelace', "😀" * 300, numbers=("+15135557611",))
 FAST = StoredRelayOptions(poll_seconds=0.02, lookback_seconds=1.0, prune_every_seconds=0)
 
 
@@ -192,3 +190,17 @@ async def test_a_worker_that_cannot_store_its_pop_says_so_and_keeps_going(
         assert not relay.ready
     finally:
         await db.dispose()
+
+
+async def test_a_worker_prunes_old_relayed_pops_when_no_serve_reads_them(db: Database) -> None:
+    first = StoredPopRelay(db, subscribe=False, name="worker-1")
+    assert await first.publish("pop:simulator:old:2005", {"type": "pop"})
+    async with db.transaction() as session:
+        await session.execute(update(RelayedPop).values(created_at=utcnow() - timedelta(days=1)))
+
+    second = StoredPopRelay(db, subscribe=False, name="worker-2")
+    assert await second.publish("pop:simulator:new:2005", {"type": "pop"})
+
+    async with db.read() as session:
+        claims = (await session.execute(select(RelayedPop.claim))).scalars().all()
+    assert claims == ["pop:simulator:new:2005"]

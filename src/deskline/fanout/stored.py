@@ -146,6 +146,8 @@ class StoredPopRelay:
             self._lost(exc)
             return False
         self._back()
+        with contextlib.suppress(*_UNAVAILABLE):  # pruned here too: a serve that runs its own
+            await self._prune()  # worker (and separate ones) never reads the table
         return True
 
     async def claim(self, claim: str) -> bool:
