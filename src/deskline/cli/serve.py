@@ -21,7 +21,7 @@ import uvicorn
 
 from deskline.cli.admin import app as admin_app
 from deskline.errors import DesklineError
-from deskline.fanout import RedisPopRelay, StoredPopRelay
+from deskline.fanout import AnyPopRelay, FallbackPopRelay, RedisPopRelay, StoredPopRelay
 from deskline.integration.connectors import ConnectorProvider
 from deskline.observability import configure_logging
 from deskline.outbox.worker import Worker, WorkerOptions
@@ -153,11 +153,12 @@ async def _work(settings: Settings) -> None:
             loop.add_signal_handler(signum, stop.set)
         helpdesks = ConnectorProvider.for_settings(db, settings)
         # pops decided by lookup jobs reach the agents' serve processes through Redis, or
-        # without it through the database
-        relay: RedisPopRelay | StoredPopRelay = (
-            RedisPopRelay(settings.redis_url, subscribe=False)
+        # through the database without it (or while it is down, or no serve listens)
+        stored = StoredPopRelay(db, subscribe=False)
+        relay: AnyPopRelay = (
+            FallbackPopRelay(RedisPopRelay(settings.redis_url, subscribe=False), stored)
             if settings.redis_url
-            else StoredPopRelay(db, subscribe=False)
+            else stored
         )
         hub = PopHub(relay=relay, hold_seconds=0)  # no agent connects to a worker
         Pipeline(db, settings, helpdesks, hub=hub).register_jobs()  # the helpdesk.* job kinds

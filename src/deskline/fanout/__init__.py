@@ -1,7 +1,18 @@
-"""Screen pops fanned out to every serving process: through Redis (:mod:`.relay`) or, without
-Redis, through the database (:mod:`.stored`)."""
+"""Screen pops fanned out to every serving process: through Redis (:mod:`.relay`), through the
+database (:mod:`.stored`), or Redis first and the database when it cannot (:mod:`.fallback`)."""
 
+from deskline.fanout.fallback import FallbackPopRelay
 from deskline.fanout.relay import FanoutOptions, RedisPopRelay
 from deskline.fanout.stored import StoredPopRelay, StoredRelayOptions
 
-__all__ = ["FanoutOptions", "RedisPopRelay", "StoredPopRelay", "StoredRelayOptions"]
+AnyPopRelay = RedisPopRelay | StoredPopRelay | FallbackPopRelay
+"""The relays a process may run (each has ``start``, ``aclose`` and ``ready``)."""
+
+__all__ = [
+    "AnyPopRelay",
+    "FallbackPopRelay",
+    "FanoutOptions",
+    "RedisPopRelay",
+    "StoredPopRelay",
+    "StoredRelayOptions",
+]

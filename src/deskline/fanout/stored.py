@@ -150,6 +150,10 @@ class StoredPopRelay:
             await self._prune()  # worker (and separate ones) never reads the table
         return True
 
+    def relayed(self, claim: str) -> bool:
+        """``claim`` belongs to a pop read from the table (recently)."""
+        return claim in self._relayed
+
     async def claim(self, claim: str) -> bool:
         """A relayed pop goes to the process that inserts its claim first; a pop of this
         process's own is claimed in memory (True)."""

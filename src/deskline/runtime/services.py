@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from deskline.budget import BudgetRegistry
 from deskline.calls.tracker import CallTracker
 from deskline.crypto import SecretBox
-from deskline.fanout import FanoutOptions, RedisPopRelay, StoredPopRelay, StoredRelayOptions
+from deskline.fanout import (
+    AnyPopRelay,
+    FallbackPopRelay,
+    FanoutOptions,
+    RedisPopRelay,
+    StoredPopRelay,
+    StoredRelayOptions,
+)
 from deskline.integration.connectors import ConnectorProvider
 from deskline.outbox.worker import Worker, WorkerOptions
 from deskline.phones import NumberNormaliser
@@ -80,13 +87,17 @@ class Runtime:
         run_worker = self.options.run_worker
         if run_worker is None:
             run_worker = settings.in_process_worker
-        self.pop_relay: RedisPopRelay | StoredPopRelay | None = None
-        if settings.redis_url:
-            self.pop_relay = RedisPopRelay(settings.redis_url, self.options.fanout)
-        elif not run_worker:  # the workers elsewhere store their pops in the database
-            self.pop_relay = StoredPopRelay(
+        self.pop_relay: AnyPopRelay | None = None
+        if settings.redis_url or not run_worker:
+            # separate workers store their pops in the database without Redis (or while it
+            # is down, or no serve listens): read them there
+            stored = StoredPopRelay(
                 db, self.options.stored_relay, catch_up_seconds=settings.pop_hold_seconds
             )
+            self.pop_relay = stored
+            if settings.redis_url:
+                redis = RedisPopRelay(settings.redis_url, self.options.fanout)
+                self.pop_relay = FallbackPopRelay(redis, stored)
         self.pipeline = Pipeline(
             db,
             settings,

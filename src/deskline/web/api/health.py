@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 import deskline
-from deskline.fanout import RedisPopRelay, StoredPopRelay
+from deskline.fanout import AnyPopRelay, FallbackPopRelay, StoredPopRelay
 from deskline.outbox import count_by_state
 from deskline.store.repositories.job_stats import oldest_pending_since
 from deskline.store.repositories.pbx_connections import PbxConnectionRepository
@@ -91,9 +91,11 @@ async def status(runtime: RuntimeDep) -> Status:
     )
 
 
-def _pops(relay: RedisPopRelay | StoredPopRelay | None) -> str:
+def _pops(relay: AnyPopRelay | None) -> str:
     if relay is None:
         return "in-process"
+    if isinstance(relay, FallbackPopRelay):  # Redis is what carries the serving processes' pops
+        relay = relay.primary
     if not relay.ready:
         return "degraded"
     return "database" if isinstance(relay, StoredPopRelay) else "shared"
