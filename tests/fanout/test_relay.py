@@ -38,8 +38,10 @@ class Tab:
 
 @dataclass
 class Process:
+    """One process's hub and relay (Redis here; the database in test_stored_relay)."""
+
     hub: PopHub
-    relay: RedisPopRelay
+    relay: Any
 
     def open_tab(self, extension: str) -> Tab:
         tab = Tab()

@@ -18,7 +18,7 @@ from deskline.pipeline.screen_pop import PopHub, PopTrigger
 from deskline.store.db import Database
 from deskline.store.models import PopClaim, RelayedPop
 from deskline.store.types import utcnow
-from tests.fanout.test_relay import Tab
+from tests.fanout.test_relay import Process
 
 HOSTILE = IndexedContact("901", 'Ada "{{ x }}"\r\nLovelace', "😀" * 300, numbers=("+15135557611",))
 FAST = StoredRelayOptions(poll_seconds=0.02, lookback_seconds=1.0, prune_every_seconds=0)
@@ -32,22 +32,10 @@ async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
         await asyncio.sleep(0.02)
 
 
-class Serve:
-    """A serve process's hub and its database relay."""
-
-    def __init__(self, db: Database, name: str, options: StoredRelayOptions = FAST) -> None:
-        self.relay = StoredPopRelay(db, options, name=name)
-        self.hub = PopHub(relay=self.relay, hold_seconds=60)
-
-    def open_tab(self, extension: str) -> Tab:
-        tab = Tab()
-        self.hub.connect(extension, tab.send)
-        return tab
-
-    async def connect_console(self, extension: str) -> Tab:
-        tab = Tab()
-        await self.hub.catch_up(self.hub.connect(extension, tab.send))
-        return tab
+def serve_process(db: Database, name: str) -> Process:
+    """A serve process: its hub (holding pops 60 s) and its database relay."""
+    relay = StoredPopRelay(db, FAST, name=name)
+    return Process(PopHub(relay=relay, hold_seconds=60), relay)
 
 
 @pytest.fixture
@@ -60,22 +48,22 @@ async def worker(db: Database) -> AsyncIterator[PopHub]:
 
 
 @pytest.fixture
-async def serves(db: Database) -> AsyncIterator[list[Serve]]:
-    started: list[Serve] = []
+async def serves(db: Database) -> AsyncIterator[list[Process]]:
+    started: list[Process] = []
     yield started
     for serve in started:
         await serve.relay.aclose()
 
 
-async def start(serves: list[Serve], db: Database, name: str) -> Serve:
-    serve = Serve(db, name)
+async def start(serves: list[Process], db: Database, name: str) -> Process:
+    serve = serve_process(db, name)
     await serve.relay.start(serve.hub)
     serves.append(serve)
     return serve
 
 
 async def test_a_workers_pop_reaches_the_agents_serve_unchanged(
-    db: Database, worker: PopHub, serves: list[Serve]
+    db: Database, worker: PopHub, serves: list[Process]
 ) -> None:
     serve = await start(serves, db, "serve-a")
     tab = serve.open_tab("2005")
@@ -91,7 +79,7 @@ async def test_a_workers_pop_reaches_the_agents_serve_unchanged(
 
 
 async def test_two_serve_processes_with_the_agent_deliver_each_pop_once(
-    db: Database, worker: PopHub, serves: list[Serve]
+    db: Database, worker: PopHub, serves: list[Process]
 ) -> None:
     a, b = await start(serves, db, "serve-a"), await start(serves, db, "serve-b")
     tabs = [a.open_tab("2005"), b.open_tab("2005"), a.open_tab("2005")]
@@ -109,7 +97,7 @@ async def test_two_serve_processes_with_the_agent_deliver_each_pop_once(
 
 
 async def test_a_pop_stored_while_no_serve_listened_reaches_a_console_that_connects_later(
-    db: Database, worker: PopHub, serves: list[Serve]
+    db: Database, worker: PopHub, serves: list[Process]
 ) -> None:
     assert await worker.pop("simulator:early", PopTrigger.RINGING, "2005", HOSTILE)
 
@@ -123,7 +111,7 @@ async def test_a_pop_stored_while_no_serve_listened_reaches_a_console_that_conne
 
 
 async def test_pops_older_than_the_catch_up_are_not_replayed(
-    db: Database, worker: PopHub, serves: list[Serve]
+    db: Database, worker: PopHub, serves: list[Process]
 ) -> None:
     assert await worker.pop("simulator:old", PopTrigger.RINGING, "2005", HOSTILE)
     async with db.transaction() as session:
@@ -141,7 +129,7 @@ async def test_pops_older_than_the_catch_up_are_not_replayed(
 
 
 async def test_a_call_the_serve_popped_itself_is_not_popped_again_by_the_worker(
-    db: Database, worker: PopHub, serves: list[Serve]
+    db: Database, worker: PopHub, serves: list[Process]
 ) -> None:
     serve = await start(serves, db, "serve-a")
     tab = serve.open_tab("2005")
@@ -156,12 +144,12 @@ async def test_a_call_the_serve_popped_itself_is_not_popped_again_by_the_worker(
 
 
 async def test_old_relayed_pops_and_claims_are_pruned(
-    db: Database, worker: PopHub, serves: list[Serve]
+    db: Database, worker: PopHub, serves: list[Process]
 ) -> None:
     serve = await start(serves, db, "serve-a")
-    serve.open_tab("2005")
+    tab = serve.open_tab("2005")
     assert await worker.pop("simulator:c1", PopTrigger.RINGING, "2005", HOSTILE)
-    await until(lambda: serve.relay.delivered == 1)
+    await until(lambda: bool(tab.received))  # sent once claimed: the claim row is there
     long_ago = utcnow() - timedelta(days=1)
     async with db.transaction() as session:
         await session.execute(update(RelayedPop).values(created_at=long_ago))

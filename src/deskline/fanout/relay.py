@@ -32,6 +32,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from deskline.fanout.availability import Availability
 from deskline.pipeline.screen_pop import PopHub
 
 log = logging.getLogger(__name__)
@@ -98,8 +99,12 @@ class RedisPopRelay:
         self._subscribed = asyncio.Event()
         self._closing = asyncio.Event()
         self._next_probe = 0.0
-        self.available = True
-        """False while Redis is unreachable (pops are then delivered in-process)."""
+        self._availability = Availability(
+            log,
+            "pop fan-out: Redis is unavailable (%s); screen pops are delivered in-process "
+            "until it returns",
+            "pop fan-out: Redis is back; screen pops reach every process again",
+        )
 
     def __repr__(self) -> str:
         state = "shared" if self.ready else "in-process"
@@ -214,15 +219,12 @@ class RedisPopRelay:
 
     def _lost(self, exc: BaseException) -> None:
         self._next_probe = time.monotonic() + self.options.reconnect_seconds
-        if self.available:
-            self.available = False
-            log.warning(
-                "pop fan-out: Redis is unavailable (%s); screen pops are delivered in-process "
-                "until it returns",
-                type(exc).__name__,
-            )
+        self._availability.lost(exc)
 
     def _back(self) -> None:
-        if not self.available:
-            self.available = True
-            log.info("pop fan-out: Redis is back; screen pops reach every process again")
+        self._availability.back()
+
+    @property
+    def available(self) -> bool:
+        """False while Redis is unreachable (pops are then delivered in-process)."""
+        return self._availability.available

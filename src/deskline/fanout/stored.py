@@ -35,6 +35,7 @@ from sqlalchemy import Table, delete, func, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from deskline.errors import StorageError
+from deskline.fanout.availability import Availability
 from deskline.fanout.relay import process_name
 from deskline.pipeline.screen_pop import PopHub
 from deskline.store.db import Database
@@ -88,8 +89,12 @@ class StoredPopRelay:
         self.subscribe = subscribe
         self.catch_up_seconds = catch_up_seconds
         self.name = (name or process_name())[:120]
-        self.available = True
-        """False while the database cannot be read (relayed pops wait in the table)."""
+        self._availability = Availability(
+            log,
+            "pop relay (database): the database is unavailable (%s); relayed screen pops "
+            "wait until it returns",
+            "pop relay (database): the database is back; relayed pops flow again",
+        )
         self._hub: PopHub | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
@@ -98,7 +103,8 @@ class StoredPopRelay:
         self._last_id: int | None = None
         self._pruned_at: datetime | None = None
         self.delivered = 0
-        """Relayed pops handed to this process's hub (not all of them reach a connection)."""
+        """Relayed pops this process's hub has dealt with (sent, held, or left to another
+        process; not all of them reach a connection here)."""
 
     def __repr__(self) -> str:
         role = "delivers" if self.subscribe else "stores"
@@ -230,14 +236,15 @@ class StoredPopRelay:
         self._relayed.move_to_end(claim)
         while len(self._relayed) > _REMEMBERED_CLAIMS:
             self._relayed.popitem(last=False)
-        self.delivered += 1
         call_key, extension = str(message.get("call_id", "")), str(message.get("extension", ""))
-        if claim.startswith("pop:") and self._hub.was_popped(call_key, extension):
-            return  # this process popped the call for the agent itself (its own pops stay here)
         try:
+            if claim.startswith("pop:") and self._hub.was_popped(call_key, extension):
+                return  # this process popped the call for the agent itself (its own pops)
             await self._hub.deliver(claim, message)
         except Exception:  # one bad delivery must not stop the relay
             log.exception("pop relay (database): delivering %s failed", claim)
+        finally:
+            self.delivered += 1
 
     def _forget_seen(self, since: datetime) -> None:
         """Ids older than the look-back and below the last id are not read again."""
@@ -266,16 +273,13 @@ class StoredPopRelay:
 
     # --- availability ------------------------------------------------------------------------
 
+    @property
+    def available(self) -> bool:
+        """False while the database cannot be read or written (relayed pops wait)."""
+        return self._availability.available
+
     def _lost(self, exc: BaseException) -> None:
-        if self.available:
-            self.available = False
-            log.warning(
-                "pop relay (database): the database is unavailable (%s); relayed screen pops "
-                "wait until it returns",
-                type(exc).__name__,
-            )
+        self._availability.lost(exc)
 
     def _back(self) -> None:
-        if not self.available:
-            self.available = True
-            log.info("pop relay (database): the database is back; relayed pops flow again")
+        self._availability.back()
