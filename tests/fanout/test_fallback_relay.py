@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import func, select
 
 from deskline.fanout import (
     FallbackPopRelay,
@@ -23,7 +22,7 @@ from deskline.store.db import Database
 from deskline.store.models import RelayedPop
 from tests.fanout.conftest import redis_url
 from tests.fanout.test_relay import CONTACT, Tab
-from tests.fanout.test_stored_relay import FAST, until
+from tests.fanout.test_stored_relay import FAST, rows, until
 
 pytestmark = pytest.mark.redis
 
@@ -61,13 +60,6 @@ async def start(nodes: list[Node], node: Node) -> Node:
     return node
 
 
-async def stored(db: Database) -> int:
-    async with db.read() as session:
-        return int(
-            (await session.execute(select(func.count()).select_from(RelayedPop))).scalar() or 0
-        )
-
-
 async def test_while_redis_is_down_a_workers_pops_go_through_the_database(
     db: Database, fanout_options: FanoutOptions, nodes: list[Node]
 ) -> None:
@@ -85,7 +77,7 @@ async def test_while_redis_is_down_a_workers_pops_go_through_the_database(
 
     assert sorted(c for t in tabs for c in t.calls()) == ["pbx:0", "pbx:1", "pbx:2"]
     assert not worker.relay.primary.ready
-    assert await stored(db) == 3
+    assert await rows(db, RelayedPop) == 3
 
 
 async def test_a_pop_no_serve_listened_for_on_redis_is_stored_for_the_next_one(
@@ -93,7 +85,7 @@ async def test_a_pop_no_serve_listened_for_on_redis_is_stored_for_the_next_one(
 ) -> None:
     worker = await start(nodes, Node(db, redis_url(), fanout_options, serve=False))
     assert await worker.hub.pop("pbx:lonely", PopTrigger.RINGING, "2005", CONTACT)
-    assert await stored(db) == 1  # Redis had no subscriber
+    assert await rows(db, RelayedPop) == 1  # Redis had no subscriber
 
     serve = await start(nodes, Node(db, redis_url(), fanout_options, serve=True))
     await until(lambda: bool(serve.hub.held("2005")))
@@ -116,4 +108,4 @@ async def test_with_redis_up_and_a_serve_listening_nothing_is_stored(
     await asyncio.sleep(0.1)
 
     assert tab.calls() == ["pbx:1"]
-    assert await stored(db) == 0
+    assert await rows(db, RelayedPop) == 0

@@ -24,6 +24,12 @@ HOSTILE = IndexedContact("901", 'Ada "{{ x }}"\r\nLovelace', "😀" * 300, numbe
 FAST = StoredRelayOptions(poll_seconds=0.02, lookback_seconds=1.0, prune_every_seconds=0)
 
 
+async def rows(db: Database, model: type[RelayedPop] | type[PopClaim]) -> int:
+    """How many rows the table of ``model`` holds."""
+    async with db.read() as session:
+        return int((await session.execute(select(func.count()).select_from(model))).scalar() or 0)
+
+
 async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
     deadline = asyncio.get_running_loop().time() + seconds
     while not condition():
@@ -91,9 +97,7 @@ async def test_two_serve_processes_with_the_agent_deliver_each_pop_once(
 
     delivered = sorted(call for tab in tabs for call in tab.calls())
     assert delivered == [f"simulator:c{n}" for n in range(5)]
-    async with db.read() as session:
-        claims = (await session.execute(select(func.count()).select_from(PopClaim))).scalar()
-    assert claims == 5
+    assert await rows(db, PopClaim) == 5
 
 
 async def test_a_pop_stored_while_no_serve_listened_reaches_a_console_that_connects_later(
@@ -139,8 +143,7 @@ async def test_a_call_the_serve_popped_itself_is_not_popped_again_by_the_worker(
     await asyncio.sleep(0.05)
 
     assert tab.calls() == ["simulator:c1"]
-    async with db.read() as session:  # the serve's own pop never touched the database
-        assert (await session.execute(select(func.count()).select_from(PopClaim))).scalar() == 0
+    assert await rows(db, PopClaim) == 0  # the serve's own pop never touched the database
 
 
 async def test_old_relayed_pops_and_claims_are_pruned(
@@ -156,10 +159,7 @@ async def test_old_relayed_pops_and_claims_are_pruned(
         await session.execute(update(PopClaim).values(created_at=long_ago))
 
     async def counts() -> tuple[int, int]:
-        async with db.read() as session:
-            pops = (await session.execute(select(func.count()).select_from(RelayedPop))).scalar()
-            claims = (await session.execute(select(func.count()).select_from(PopClaim))).scalar()
-        return int(pops or 0), int(claims or 0)
+        return await rows(db, RelayedPop), await rows(db, PopClaim)
 
     deadline = asyncio.get_running_loop().time() + 5
     while await counts() != (0, 0):

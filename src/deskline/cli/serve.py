@@ -21,7 +21,7 @@ import uvicorn
 
 from deskline.cli.admin import app as admin_app
 from deskline.errors import DesklineError
-from deskline.fanout import AnyPopRelay, FallbackPopRelay, RedisPopRelay, StoredPopRelay
+from deskline.fanout import pop_relay
 from deskline.integration.connectors import ConnectorProvider
 from deskline.observability import configure_logging
 from deskline.outbox.worker import Worker, WorkerOptions
@@ -154,12 +154,7 @@ async def _work(settings: Settings) -> None:
         helpdesks = ConnectorProvider.for_settings(db, settings)
         # pops decided by lookup jobs reach the agents' serve processes through Redis, or
         # through the database without it (or while it is down, or no serve listens)
-        stored = StoredPopRelay(db, subscribe=False)
-        relay: AnyPopRelay = (
-            FallbackPopRelay(RedisPopRelay(settings.redis_url, subscribe=False), stored)
-            if settings.redis_url
-            else stored
-        )
+        relay = pop_relay(db, settings.redis_url, subscribe=False)
         hub = PopHub(relay=relay, hold_seconds=0)  # no agent connects to a worker
         Pipeline(db, settings, helpdesks, hub=hub).register_jobs()  # the helpdesk.* job kinds
         outbox_worker = Worker(db, options=WorkerOptions.from_settings(settings))

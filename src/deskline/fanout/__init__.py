@@ -1,7 +1,7 @@
 """Screen pops fanned out to every serving process: through Redis (:mod:`.relay`), through the
 database (:mod:`.stored`), or Redis first and the database when it cannot (:mod:`.fallback`)."""
 
-from deskline.fanout.fallback import FallbackPopRelay
+from deskline.fanout.fallback import FallbackPopRelay, pop_relay
 from deskline.fanout.relay import FanoutOptions, RedisPopRelay
 from deskline.fanout.stored import StoredPopRelay, StoredRelayOptions
 
@@ -15,4 +15,5 @@ __all__ = [
     "RedisPopRelay",
     "StoredPopRelay",
     "StoredRelayOptions",
+    "pop_relay",
 ]

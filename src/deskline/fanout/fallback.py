@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from deskline.fanout.relay import RedisPopRelay
-from deskline.fanout.stored import StoredPopRelay
+from deskline.fanout.relay import FanoutOptions, RedisPopRelay
+from deskline.fanout.stored import StoredPopRelay, StoredRelayOptions
 from deskline.pipeline.screen_pop import PopHub
+from deskline.store.db import Database
 
 
 class FallbackPopRelay:
@@ -49,3 +50,21 @@ class FallbackPopRelay:
         if self.fallback.relayed(claim):
             return await self.fallback.claim(claim)
         return await self.primary.claim(claim)
+
+
+def pop_relay(
+    db: Database,
+    redis_url: str | None,
+    *,
+    subscribe: bool,
+    catch_up_seconds: float = 60.0,
+    fanout: FanoutOptions | None = None,
+    stored: StoredRelayOptions | None = None,
+) -> FallbackPopRelay | StoredPopRelay:
+    """The relay of a process: Redis first and the database after it when Redis is
+    configured, else the database alone. ``subscribe``: a ``serve`` (delivers pops), not a
+    worker (only stores them)."""
+    database = StoredPopRelay(db, stored, subscribe=subscribe, catch_up_seconds=catch_up_seconds)
+    if not redis_url:
+        return database
+    return FallbackPopRelay(RedisPopRelay(redis_url, fanout, subscribe=subscribe), database)

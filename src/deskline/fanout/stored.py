@@ -138,15 +138,7 @@ class StoredPopRelay:
         try:
             async with self.db.transaction() as session:
                 await session.execute(
-                    insert(RELAYED),
-                    [
-                        {
-                            "claim": claim,
-                            "message": message,
-                            "origin": self.name,
-                            "created_at": utcnow(),
-                        }
-                    ],
+                    insert(RELAYED).values(claim=claim, message=message, origin=self.name)
                 )
         except _UNAVAILABLE as exc:
             self._lost(exc)
@@ -171,9 +163,7 @@ class StoredPopRelay:
                     CLAIMS.c.claim
                 )
                 won = (
-                    await session.execute(
-                        statement, [{"claim": claim, "owner": self.name, "created_at": utcnow()}]
-                    )
+                    await session.execute(statement, [{"claim": claim, "owner": self.name}])
                 ).first()
         except _UNAVAILABLE as exc:
             self._lost(exc)

@@ -16,14 +16,7 @@ from dataclasses import dataclass, field
 from deskline.budget import BudgetRegistry
 from deskline.calls.tracker import CallTracker
 from deskline.crypto import SecretBox
-from deskline.fanout import (
-    AnyPopRelay,
-    FallbackPopRelay,
-    FanoutOptions,
-    RedisPopRelay,
-    StoredPopRelay,
-    StoredRelayOptions,
-)
+from deskline.fanout import AnyPopRelay, FanoutOptions, StoredRelayOptions, pop_relay
 from deskline.integration.connectors import ConnectorProvider
 from deskline.outbox.worker import Worker, WorkerOptions
 from deskline.phones import NumberNormaliser
@@ -91,13 +84,14 @@ class Runtime:
         if settings.redis_url or not run_worker:
             # separate workers store their pops in the database without Redis (or while it
             # is down, or no serve listens): read them there
-            stored = StoredPopRelay(
-                db, self.options.stored_relay, catch_up_seconds=settings.pop_hold_seconds
+            self.pop_relay = pop_relay(
+                db,
+                settings.redis_url,
+                subscribe=True,
+                catch_up_seconds=settings.pop_hold_seconds,
+                fanout=self.options.fanout,
+                stored=self.options.stored_relay,
             )
-            self.pop_relay = stored
-            if settings.redis_url:
-                redis = RedisPopRelay(settings.redis_url, self.options.fanout)
-                self.pop_relay = FallbackPopRelay(redis, stored)
         self.pipeline = Pipeline(
             db,
             settings,
