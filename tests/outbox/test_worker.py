@@ -223,6 +223,47 @@ async def test_deferred_writes_commit_with_success(db: Database, handlers: Handl
     assert "saving the job's result failed" in bad.last_error
 
 
+async def test_after_success_steps_run_once_the_success_is_committed(
+    db: Database, handlers: HandlerRegistry
+) -> None:
+    seen: list[tuple[int, object]] = []
+
+    def registering(outcome: Exception | None) -> Any:
+        async def handler(job: ClaimedJob, context: JobContext) -> str:
+            async def remember(session: AsyncSession) -> None:
+                await put_setting(session, f"ticket-of-job:{job.id}", 7)
+
+            async def look(job_id: int = job.id) -> None:
+                async with db.read() as session:  # another session sees the committed success
+                    seen.append((job_id, await get_setting(session, f"ticket-of-job:{job_id}")))
+                    assert (await _job(db, job_id)).state == JobState.SUCCEEDED
+
+            async def broken() -> None:
+                raise RuntimeError("the pop could not be sent")
+
+            context.on_success(remember)
+            context.after_success(broken)  # logged; the steps after it still run
+            context.after_success(look)
+            if outcome is not None:
+                raise outcome
+            return "done"
+
+        return handler
+
+    handlers.add("test.ok", registering(None))
+    handlers.add("test.retry", registering(JobError("helpdesk busy")))
+    handlers.add("test.fails", registering(PermanentJobError("refused")))
+    ok_id = await _add(db, "test.ok")
+    retry_id = await _add(db, "test.retry", max_attempts=2)
+    failed_id = await _add(db, "test.fails")
+    await _drain(Worker(db, "w1", FAST))
+
+    assert seen == [(ok_id, 7)]  # never for an attempt that did not succeed
+    assert (await _job(db, ok_id)).state == JobState.SUCCEEDED
+    assert await _outcomes(db, retry_id) == ["retry", "failed"]
+    assert (await _job(db, failed_id)).state == JobState.FAILED
+
+
 async def test_a_record_of_the_attempt_that_cannot_be_saved_does_not_cost_the_attempt(
     db: Database, handlers: HandlerRegistry
 ) -> None:

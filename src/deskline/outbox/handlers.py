@@ -23,6 +23,7 @@ from deskline.store.db import Database
 from deskline.store.repositories.job_claims import ClaimedJob
 
 DeferredWrite = Callable[[AsyncSession], Awaitable[None]]
+AfterCommit = Callable[[], Awaitable[None]]
 
 
 @dataclass
@@ -34,11 +35,18 @@ class JobContext:
     deferred_writes: list[DeferredWrite] = field(default_factory=list)
     attempt_writes: list[DeferredWrite] = field(default_factory=list)
     services_answered: set[str] = field(default_factory=set)
+    committed_callbacks: list[AfterCommit] = field(default_factory=list)
 
     def on_success(self, write: DeferredWrite) -> None:
         """Run ``write(session)`` in the transaction that records the job's success, so the
         job's own database changes and its completion commit together (or not at all)."""
         self.deferred_writes.append(write)
+
+    def after_success(self, callback: AfterCommit) -> None:
+        """Run ``callback()`` once the job's success has committed (not when it fails, nor
+        when its lease was lost): for what must see the database as others see it after the
+        job, e.g. a call that changed while the job ran. Its errors are logged, not raised."""
+        self.committed_callbacks.append(callback)
 
     def with_attempt(self, write: DeferredWrite) -> None:
         """Run ``write(session)`` in the transaction that records this attempt, whatever its

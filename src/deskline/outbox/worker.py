@@ -385,6 +385,8 @@ class Worker:
                 job.id,
                 job.attempt,
             )
+        elif success:
+            await _run_committed(job, context)
 
     async def _renew_lease(self, job: ClaimedJob, done: asyncio.Event) -> None:
         interval = self.options.lease_seconds / 3
@@ -409,6 +411,15 @@ class Worker:
 async def _run_writes(session: AsyncSession, writes: list[DeferredWrite]) -> None:
     for write in writes:
         await write(session)
+
+
+async def _run_committed(job: ClaimedJob, context: JobContext) -> None:
+    callbacks, context.committed_callbacks = context.committed_callbacks, []
+    for callback in callbacks:
+        try:
+            await callback()
+        except Exception:
+            log.exception("job %s: an after-success step failed", job.id)
 
 
 async def run_worker(

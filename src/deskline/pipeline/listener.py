@@ -29,7 +29,7 @@ from deskline.calls.model import Call, Direction
 from deskline.calls.tracker import TrackerUpdate
 from deskline.integration.connectors import ActiveHelpdesk
 from deskline.observability.metrics import SCREEN_POP_SECONDS
-from deskline.pipeline.actions import ActionState, call_key, get_action
+from deskline.pipeline.actions import action_key, call_key
 from deskline.pipeline.bindings import BoundAgent, involved_bound
 from deskline.pipeline.contact_index import IndexedContact, IndexMatch
 from deskline.pipeline.contact_sync import sync_contact
@@ -38,6 +38,8 @@ from deskline.pipeline.jobs.tickets import journal_entries, template_journals_in
 from deskline.pipeline.pop_rules import due_pops
 from deskline.pipeline.recordings import ensure_recording
 from deskline.pipeline.variables import customer_number
+from deskline.store.models import JobState
+from deskline.store.repositories.jobs import find_by_idempotency_key
 from deskline.templates.model import ScenarioId
 
 if TYPE_CHECKING:
@@ -47,6 +49,25 @@ log = logging.getLogger(__name__)
 
 LOOKUP_PRIORITY = 10
 _REMEMBERED_CALLS = 5000
+
+
+@dataclass(frozen=True)
+class PendingLookup:
+    """The call's lookup job has not finished."""
+
+    added_here: bool
+    """Enqueued by the transaction deciding now: it starts after the commit, from the call as
+    committed, so it pops whatever is due then."""
+
+
+@dataclass(frozen=True)
+class DeferredPops:
+    """Pops due in a transaction that left them to a running lookup job, to look at again
+    once the transaction has committed (the job may have finished in between)."""
+
+    call: Call
+    helpdesk: ActiveHelpdesk
+    agents: list[BoundAgent]
 
 
 @dataclass(frozen=True)
@@ -65,6 +86,8 @@ class SourceListener:
         self.pipeline = pipeline
         self.source = source
         self._pending: list[PendingPop] = []
+        self._deferred: list[DeferredPops] = []
+        self._lookups_added: set[str] = set()
         self._decided = _DecidedMemo(_REMEMBERED_CALLS * 4)
         self._enqueued = False
 
@@ -134,6 +157,8 @@ class SourceListener:
             session, kind, self.source, call_id, action, priority=priority, **payload
         ):
             self._enqueued = True
+            if kind == Kinds.LOOKUP:
+                self._lookups_added.add(call_id)
 
     # --- pops --------------------------------------------------------------------------------
 
@@ -159,8 +184,12 @@ class SourceListener:
         match: IndexMatch,
     ) -> None:
         key = call_key(self.source, call.call_id)
-        if match.contact is None and await self._lookup_pending(session, call):
-            return  # the lookup job pops when it knows the contact
+        if match.contact is None:
+            lookup = await self._lookup_pending(session, call)
+            if lookup is not None:  # the lookup job pops when it knows the contact
+                if not lookup.added_here:  # it may finish before this commits: look again then
+                    self._deferred.append(DeferredPops(call, helpdesk, due))
+                return
         for agent in self._unpopped(key, due):  # early() may have popped them already
             self._pending.append(PendingPop(key, agent.pop_trigger, agent.extension, match.contact))
         if match.contact is None or not _displays(helpdesk):
@@ -207,12 +236,18 @@ class SourceListener:
                     )
         await self._send(list(pops.values()))
 
-    async def _lookup_pending(self, session: AsyncSession, call: Call) -> bool:
-        """A helpdesk lookup of this call is still to come (so it will pop)."""
+    async def _lookup_pending(self, session: AsyncSession, call: Call) -> PendingLookup | None:
+        """The helpdesk lookup job of this call, when it has not finished (so it will pop).
+
+        The job, not the ``lookup`` action, says so: the action is recorded when the helpdesk
+        has answered, but the job goes on to create the contact (F10) before it pops."""
         if not self.pipeline.lookupable(customer_number(call)):
-            return False
-        row = await get_action(session, self.source, call.call_id, "lookup")
-        return row is None or row.state != ActionState.DONE
+            return None
+        key = action_key(self.source, call.call_id, "lookup")
+        job = await find_by_idempotency_key(session, key)
+        if job is None or job.state in (JobState.SUCCEEDED, JobState.FAILED):
+            return None  # none was needed (the index knew the caller), or it is over
+        return PendingLookup(added_here=call.call_id in self._lookups_added)
 
     async def after_commit(self) -> None:
         """Send the pops decided in the transaction that just committed; wake the worker
@@ -221,8 +256,31 @@ class SourceListener:
         if self._enqueued:
             self._enqueued = False
             self.pipeline.jobs_enqueued()
+        self._lookups_added.clear()
         pending, self._pending = self._pending, []
         await self._send(pending)
+        deferred, self._deferred = self._deferred, []
+        if deferred:
+            await self._send(await self._finished_lookups(deferred))
+
+    async def _finished_lookups(self, deferred: list[DeferredPops]) -> list[PendingPop]:
+        """The deferred pops whose lookup job finished before the commit: the job did not see
+        the change just committed, so they go from here, with the contact the index has now."""
+        pops: list[PendingPop] = []
+        try:
+            async with self.pipeline.db.read(urgent=True) as session:
+                for left in deferred:
+                    if await self._lookup_pending(session, left.call) is not None:
+                        continue  # the job's look after its commit will see this change
+                    key = call_key(self.source, left.call.call_id)
+                    match = await self.pipeline.local_match(session, left.helpdesk, left.call)
+                    pops.extend(
+                        PendingPop(key, agent.pop_trigger, agent.extension, match.contact)
+                        for agent in self._unpopped(key, left.agents)
+                    )
+        except Exception:
+            log.exception("screen pops left to lookups: looking again failed")
+        return pops
 
     async def _send(self, pops: list[PendingPop]) -> None:
         for pop in pops:
@@ -238,6 +296,8 @@ class SourceListener:
     def discard(self) -> None:
         """The transaction was rolled back: forget what it decided."""
         self._pending.clear()
+        self._deferred.clear()
+        self._lookups_added.clear()
         self._decided.forget_uncommitted()
         self._enqueued = False
 

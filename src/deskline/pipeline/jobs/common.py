@@ -233,6 +233,7 @@ def pipeline_handler(
             return await run(opened)
         except Waiting as waiting:
             context.deferred_writes.clear()
+            context.committed_callbacks.clear()
             context.on_success(_reschedule(job, waiting))
             return f"waiting: {waiting.reason}"
 

@@ -8,6 +8,8 @@ the call is still live. The create job is the agent's manual "create contact" (F
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.pipeline.actions import call_key
@@ -28,7 +30,21 @@ async def run_lookup(job: CallJob) -> str | None:
     if contact is not None:
         notes.append(await sync_to_phonebook(job, contact))
     notes.append(await pop_due(job, contact))
+    job.context.after_success(partial(_pop_newly_due, job, contact))
     return "; ".join(notes)
+
+
+async def _pop_newly_due(job: CallJob, contact: IndexedContact | None) -> None:
+    """Once the lookup's success is committed: pop what the call's changes during the job made
+    due (an "ended" pop of a call that ended while the helpdesk was asked). The ingest that
+    stored such a change saw this job still running and left the pop to it; whichever of the
+    two looks last sees the other's commit, so the pop is neither lost nor sent twice."""
+    async with job.pipeline.db.read() as session:
+        call = await job.pipeline.load_call(job.source, job.call_id, session)
+    if call is None or call == job.call:
+        return
+    job.call = call
+    await pop_due(job, contact)
 
 
 async def run_create_contact(job: CallJob) -> str | None:
