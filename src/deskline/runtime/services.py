@@ -80,18 +80,17 @@ class Runtime:
         run_worker = self.options.run_worker
         if run_worker is None:
             run_worker = settings.in_process_worker
-        self.pop_relay: AnyPopRelay | None = None
-        if settings.redis_url or not run_worker:
-            # separate workers store their pops in the database without Redis (or while it
-            # is down, or no serve listens): read them there
-            self.pop_relay = pop_relay(
-                db,
-                settings.redis_url,
-                subscribe=True,
-                catch_up_seconds=settings.pop_hold_seconds,
-                fanout=self.options.fanout,
-                stored=self.options.stored_relay,
-            )
+        # separate workers (also next to this process's own) store their pops in the database
+        # without Redis (or while it is down, or no serve listens): read them there; this
+        # process's own pops never go through the table
+        self.pop_relay: AnyPopRelay = pop_relay(
+            db,
+            settings.redis_url,
+            subscribe=True,
+            catch_up_seconds=settings.pop_hold_seconds,
+            fanout=self.options.fanout,
+            stored=self.options.stored_relay,
+        )
         self.pipeline = Pipeline(
             db,
             settings,
@@ -133,8 +132,7 @@ class Runtime:
 
     async def start(self) -> None:
         self._stop.clear()
-        if self.pop_relay is not None:
-            await self.pop_relay.start(self.pipeline.hub)
+        await self.pop_relay.start(self.pipeline.hub)
         if self.options.run_supervisor:
             await self.supervisor.start()
         self._ticks = asyncio.create_task(
@@ -169,6 +167,5 @@ class Runtime:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._working
         await self.helpdesks.aclose()
-        if self.pop_relay is not None:
-            await self.pop_relay.aclose()
+        await self.pop_relay.aclose()
         log.info("deskline runtime stopped")

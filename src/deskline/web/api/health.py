@@ -43,8 +43,10 @@ class Status(BaseModel):
     helpdesk: HelpdeskHealth | None
     """The helpdesk connection: active, retrying, needs_reauth, disabled (None: none)."""
     pops: str
-    """Screen pops: "in-process"; through Redis "shared" (or "degraded" while it is down);
-    from workers through the database "database" (or "degraded" while it cannot be read)."""
+    """Screen pops: through Redis "shared" (or "degraded" while it is down); without Redis,
+    "in-process" when this process runs its outbox worker, else "database": the separate
+    workers' pops come through the database (so do those of separate workers running next to
+    this process's own); "degraded" while it cannot be read."""
 
 
 @public.get("/health", summary="Liveness and database reachability (no authentication)")
@@ -87,15 +89,15 @@ async def status(runtime: RuntimeDep) -> Status:
             None if oldest is None else max(0.0, (utcnow() - oldest).total_seconds())
         ),
         helpdesk=helpdesk,
-        pops=_pops(relay),
+        pops=_pops(relay, own_worker=runtime.worker is not None),
     )
 
 
-def _pops(relay: AnyPopRelay | None) -> str:
-    if relay is None:
-        return "in-process"
+def _pops(relay: AnyPopRelay, *, own_worker: bool) -> str:
     if isinstance(relay, FallbackPopRelay):  # Redis is what carries the serving processes' pops
         relay = relay.primary
     if not relay.ready:
         return "degraded"
-    return "database" if isinstance(relay, StoredPopRelay) else "shared"
+    if isinstance(relay, StoredPopRelay):
+        return "in-process" if own_worker else "database"
+    return "shared"
