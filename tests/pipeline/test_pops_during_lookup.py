@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -95,19 +94,19 @@ async def test_a_lookup_finishing_just_before_the_end_is_stored_pops_from_the_in
     await desk.work()  # the lookup creates the contact; "ended" is not due yet
     assert tab.messages == []
     # what the ingest's transaction saw: the job running, the contact not in the index yet
-    find_job, local_match = listener_module.find_by_idempotency_key, desk.pipeline.local_match
+    job_state, local_match = listener_module.job_state_by_idempotency_key, desk.pipeline.local_match
     looks: list[str] = []
 
-    async def running_when_first_seen(session: Any, key: str) -> Any:
-        job = await find_job(session, key)
+    async def running_when_first_seen(session: Any, key: str) -> str | None:
+        state = await job_state(session, key)
         looks.append(key)
-        assert job is not None and job.state == JobState.SUCCEEDED
-        return SimpleNamespace(state=JobState.RUNNING) if len(looks) == 1 else job
+        assert state == JobState.SUCCEEDED
+        return JobState.RUNNING if len(looks) == 1 else state
 
     async def unknown_until_looked_again(*args: Any) -> IndexMatch:
         return await local_match(*args) if looks else IndexMatch()
 
-    monkeypatch.setattr(listener_module, "find_by_idempotency_key", running_when_first_seen)
+    monkeypatch.setattr(listener_module, "job_state_by_idempotency_key", running_when_first_seen)
     monkeypatch.setattr(desk.pipeline, "local_match", unknown_until_looked_again)
     await desk.events(*events[3:])
 

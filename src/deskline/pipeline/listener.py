@@ -39,7 +39,7 @@ from deskline.pipeline.pop_rules import due_pops
 from deskline.pipeline.recordings import ensure_recording
 from deskline.pipeline.variables import customer_number
 from deskline.store.models import JobState
-from deskline.store.repositories.jobs import find_by_idempotency_key
+from deskline.store.repositories.jobs import job_state_by_idempotency_key
 from deskline.templates.model import ScenarioId
 
 if TYPE_CHECKING:
@@ -244,8 +244,8 @@ class SourceListener:
         if not self.pipeline.lookupable(customer_number(call)):
             return None
         key = action_key(self.source, call.call_id, "lookup")
-        job = await find_by_idempotency_key(session, key)
-        if job is None or job.state in (JobState.SUCCEEDED, JobState.FAILED):
+        state = await job_state_by_idempotency_key(session, key)
+        if state is None or state in (JobState.SUCCEEDED, JobState.FAILED):
             return None  # none was needed (the index knew the caller), or it is over
         return PendingLookup(added_here=call.call_id in self._lookups_added)
 

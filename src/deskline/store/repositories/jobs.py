@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.store.models import Job, JobAttempt, JobState
@@ -100,6 +100,15 @@ async def _insert_once(session: AsyncSession, row: dict[str, Any]) -> int | None
 async def find_by_idempotency_key(session: AsyncSession, key: str) -> Job | None:
     statement = select(Job).where(Job.idempotency_key == key)
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+_STATE_BY_KEY = select(Job.state).where(Job.idempotency_key == bindparam("key"))
+
+
+async def job_state_by_idempotency_key(session: AsyncSession, key: str) -> str | None:
+    """The state of the job with this idempotency key (None: there is none); nothing loaded."""
+    state = (await session.execute(_STATE_BY_KEY, {"key": key})).scalar_one_or_none()
+    return None if state is None else str(state)
 
 
 async def get_job(session: AsyncSession, job_id: int) -> Job | None:
