@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 
@@ -16,6 +17,9 @@ ANONYMOUS = frozenset(
     {"", "anonymous", "unknown", "<unknown>", "restricted", "private", "unavailable"}
 )
 _DIGITS = re.compile(r"\d+")
+REMEMBERED_NUMBERS = 4096
+"""Numbers whose normal form and variants a normaliser keeps (a call's number is normalised
+by each step that handles it: the ring, the index, the jobs; parsing costs ~40 µs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +54,17 @@ class NumberNormaliser:
     ) -> None:
         self.default_country = default_country.upper()
         self._extension = re.compile(extension_pattern)
+        self._normalised = lru_cache(maxsize=REMEMBERED_NUMBERS)(self._normalise)
+        self._variants = lru_cache(maxsize=REMEMBERED_NUMBERS)(self._variants_of)
 
     def is_extension(self, raw: str) -> bool:
         return bool(self._extension.match(raw.strip()))
 
     def normalise(self, raw: str | None) -> PhoneNumber:
-        text = (raw or "").strip()
+        return self._normalised(raw or "")
+
+    def _normalise(self, raw: str) -> PhoneNumber:
+        text = raw.strip()
         if not text or text.lower() in ANONYMOUS:
             return PhoneNumber(raw=text, e164=None)
         if self.is_extension(text):
@@ -78,16 +87,19 @@ class NumberNormaliser:
 
     def variants(self, raw: str) -> list[str]:
         """Forms a helpdesk may have stored a number in: E.164, national, digits, without +."""
+        return list(self._variants(raw))
+
+    def _variants_of(self, raw: str) -> tuple[str, ...]:
         number = self.normalise(raw)
         out: list[str] = []
         if number.is_extension:
-            return [number.raw]
+            return (number.raw,)
         if number.e164:
             parsed = phonenumbers.parse(number.e164)
             national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
             out += [number.e164, number.e164.lstrip("+"), national, digits_of(national)]
         out.append(digits_of(number.raw))
-        return list(dict.fromkeys(v for v in out if v))
+        return tuple(dict.fromkeys(v for v in out if v))
 
 
 def last_digits(value: str, count: int = 7) -> str:
