@@ -22,16 +22,9 @@ from deskline.store.db import Database
 from deskline.store.models import Job, JobState
 from tests.fakes.zendesk import RunningEmulator
 from tests.pipeline.harness import Desk, connect_desk, inbound_answered
+from tests.pipeline.test_pops_sync_recordings import Tab
 
 CALLER = "+15557654321"
-
-
-class Tab:
-    def __init__(self) -> None:
-        self.messages: list[dict[str, Any]] = []
-
-    async def __call__(self, message: dict[str, Any]) -> None:
-        self.messages.append(message)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from deskline.fanout import StoredPopRelay, StoredRelayOptions
 from deskline.pipeline.contact_index import IndexedContact
 from deskline.pipeline.screen_pop import PopHub, PopTrigger
 from deskline.runtime.services import RuntimeOptions
+from tests.fanout.test_stored_relay import until
 from tests.web.conftest import FAST_OPTIONS, Server
 
 CONTACT = IndexedContact("901", "Ada", "Lovelace", numbers=("+15135557611",))
@@ -33,14 +34,6 @@ class Tab:
         self.received.append(message)
 
 
-async def arrived(tab: Tab, count: int) -> None:
-    for _ in range(250):
-        if len(tab.received) >= count:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{count} pops expected, {len(tab.received)} arrived")
-
-
 async def test_a_serve_with_its_own_worker_also_delivers_a_separate_workers_pops(
     server: Server,
 ) -> None:
@@ -55,7 +48,7 @@ async def test_a_serve_with_its_own_worker_also_delivers_a_separate_workers_pops
     assert await worker_hub.pop("pbx:2", PopTrigger.RINGING, "2005", CONTACT)  # stored
     assert await worker_hub.pop("pbx:1", PopTrigger.ANSWERED, "2005", CONTACT)  # popped already
 
-    await arrived(tab, 2)
+    await until(lambda: len(tab.received) >= 2)
     await asyncio.sleep(0.2)  # a duplicate would arrive now
     assert [m["call_id"] for m in tab.received] == ["pbx:1", "pbx:2"]
     assert tab.received[1]["contact"]["name"] == "Ada Lovelace"
