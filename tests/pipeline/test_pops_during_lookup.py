@@ -45,9 +45,16 @@ def created_contact(desk: Desk) -> Any:
     return user
 
 
+def displayed(desk: Desk) -> list[tuple[int, int]]:
+    """The Talk Partner Edition displays Zendesk was asked for: (agent, user)."""
+    return [(d.agent_id, d.target_id) for d in desk.emulator.displays if d.kind == "user"]
+
+
+@pytest.mark.parametrize("talk_partner", [False, True])
 async def test_a_call_ending_while_its_contact_is_created_pops_the_created_contact(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, talk_partner: bool
 ) -> None:
+    await desk.set_settings(talk_partner_edition=talk_partner)
     tab = Tab()
     desk.pipeline.hub.connect("2005", tab)
     events = inbound_answered("c1", CALLER)
@@ -71,15 +78,20 @@ async def test_a_call_ending_while_its_contact_is_created_pops_the_created_conta
     assert ended
     [pop] = tab.messages
     assert pop["trigger"] == "ended"
-    assert pop["contact"]["id"] == str(created_contact(desk)["id"])
+    contact_id = created_contact(desk)["id"]
+    assert pop["contact"]["id"] == str(contact_id)
+    # with Talk Partner Edition, Zendesk's own pop of the created contact, once
+    assert displayed(desk) == ([(desk.agents["2005"].id, contact_id)] if talk_partner else [])
 
 
+@pytest.mark.parametrize("talk_partner", [False, True])
 async def test_a_lookup_finishing_just_before_the_end_is_stored_pops_from_the_ingest(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, talk_partner: bool
 ) -> None:
     """The ingest storing the end saw the job running and the contact not indexed yet; the job
     finished (its look at the call after its commit still saw the call live) before the ingest
     committed. The ingest looks again after its commit, and pops."""
+    await desk.set_settings(talk_partner_edition=talk_partner)
     tab = Tab()
     desk.pipeline.hub.connect("2005", tab)
     events = inbound_answered("c1", CALLER)
@@ -106,7 +118,10 @@ async def test_a_lookup_finishing_just_before_the_end_is_stored_pops_from_the_in
     assert len(looks) == 2  # in the transaction, then after its commit
     [pop] = tab.messages
     assert pop["trigger"] == "ended"
-    assert pop["contact"]["id"] == str(created_contact(desk)["id"])
+    contact_id = created_contact(desk)["id"]
+    assert pop["contact"]["id"] == str(contact_id)
+    await desk.work()
+    assert displayed(desk) == ([(desk.agents["2005"].id, contact_id)] if talk_partner else [])
 
 
 async def test_a_call_whose_lookup_failed_for_good_still_pops_when_it_ends(desk: Desk) -> None:

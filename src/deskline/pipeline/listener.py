@@ -34,6 +34,7 @@ from deskline.pipeline.bindings import BoundAgent, involved_bound
 from deskline.pipeline.contact_index import IndexedContact, IndexMatch
 from deskline.pipeline.contact_sync import sync_contact
 from deskline.pipeline.jobs.common import Kinds, enqueue_call_job
+from deskline.pipeline.jobs.lookup import enqueue_displays_now
 from deskline.pipeline.jobs.tickets import journal_entries, template_journals_in_ticket
 from deskline.pipeline.pop_rules import due_pops
 from deskline.pipeline.recordings import ensure_recording
@@ -261,12 +262,14 @@ class SourceListener:
         await self._send(pending)
         deferred, self._deferred = self._deferred, []
         if deferred:
-            await self._send(await self._finished_lookups(deferred))
+            await self._finished_lookups(deferred)
 
-    async def _finished_lookups(self, deferred: list[DeferredPops]) -> list[PendingPop]:
+    async def _finished_lookups(self, deferred: list[DeferredPops]) -> None:
         """The deferred pops whose lookup job finished before the commit: the job did not see
-        the change just committed, so they go from here, with the contact the index has now."""
+        the change just committed, so they go from here, with the contact the index has now
+        (and, with Talk Partner Edition, the helpdesk's own pop)."""
         pops: list[PendingPop] = []
+        displays: list[DeferredPops] = []
         try:
             async with self.pipeline.db.read(urgent=True) as session:
                 for left in deferred:
@@ -278,9 +281,15 @@ class SourceListener:
                         PendingPop(key, agent.pop_trigger, agent.extension, match.contact)
                         for agent in self._unpopped(key, left.agents)
                     )
+                    if match.contact is not None:
+                        displays.append(left)
+            await self._send(pops)
+            for left in displays:
+                await enqueue_displays_now(
+                    self.pipeline, left.helpdesk, self.source, left.call.call_id, left.agents
+                )
         except Exception:
             log.exception("screen pops left to lookups: looking again failed")
-        return pops
 
     async def _send(self, pops: list[PendingPop]) -> None:
         for pop in pops:

@@ -9,6 +9,7 @@ the call is still live. The create job is the agent's manual "create contact" (F
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +21,10 @@ from deskline.pipeline.jobs.contacts import resolve_contact, sync_to_phonebook
 from deskline.pipeline.pop_rules import due_pops
 from deskline.pipeline.screen_pop import PopTrigger
 from deskline.templates.model import ScenarioId
+
+if TYPE_CHECKING:
+    from deskline.integration.connectors import ActiveHelpdesk
+    from deskline.pipeline.service import Pipeline
 
 
 async def run_lookup(job: CallJob) -> str | None:
@@ -44,7 +49,7 @@ async def _pop_newly_due(job: CallJob, contact: IndexedContact | None) -> None:
     if call is None or call == job.call:
         return
     job.call = call
-    await pop_due(job, contact)
+    await pop_due(job, contact, committed=True)
 
 
 async def run_create_contact(job: CallJob) -> str | None:
@@ -60,8 +65,10 @@ async def run_create_contact(job: CallJob) -> str | None:
     return "; ".join(notes)
 
 
-async def pop_due(job: CallJob, contact: IndexedContact | None) -> str:
-    """Pop the call to agents whose automatic pop is due and who were not popped yet."""
+async def pop_due(job: CallJob, contact: IndexedContact | None, *, committed: bool = False) -> str:
+    """Pop the call to agents whose automatic pop is due and who were not popped yet
+    (``committed``: the job's success is committed already, so its display jobs are added in
+    a transaction of their own)."""
     bound = await job.bound_agents()
     agents = due_pops(job.call, involved_bound(job.call, bound), late=True)
     popped: list[BoundAgent] = []
@@ -71,26 +78,59 @@ async def pop_due(job: CallJob, contact: IndexedContact | None) -> str:
         if await job.pipeline.hub.pop(key, trigger, agent.extension, contact):
             popped.append(agent)
     if contact is not None and agents:
-        await enqueue_displays(job, agents)
+        if committed:
+            await enqueue_displays_now(job.pipeline, job.helpdesk, job.source, job.call_id, agents)
+        else:
+            await enqueue_displays(job, agents)
     return f"popped to {', '.join(a.extension for a in popped) or 'nobody'}"
 
 
 async def enqueue_displays(job: CallJob, agents: list[BoundAgent]) -> None:
     """F29: with Talk Partner Edition on, the helpdesk's own pop for each agent (a job each)."""
-    settings, template = job.helpdesk.settings, job.helpdesk.template
-    if not settings.talk_partner_edition or template.scenario(ScenarioId.SCREEN_POP) is None:
+    wanted = displayed_extensions(job.helpdesk, agents)
+    if not wanted:
         return
-    wanted = [a.extension for a in agents if a.agent.user_id]
 
     async def write(session: AsyncSession) -> None:
-        for extension in wanted:
-            await enqueue_call_job(
-                session,
-                Kinds.SCREEN_POP,
-                job.source,
-                job.call_id,
-                f"display:{extension}",
-                extension=extension,
-            )
+        await _add_displays(session, job.source, job.call_id, wanted)
 
     job.context.on_success(write)
+
+
+async def enqueue_displays_now(
+    pipeline: Pipeline,
+    helpdesk: ActiveHelpdesk,
+    source: str,
+    call_id: str,
+    agents: list[BoundAgent],
+) -> None:
+    """:func:`enqueue_displays` in a transaction of its own (after the deciding one committed),
+    waking the worker when a display job was added."""
+    wanted = displayed_extensions(helpdesk, agents)
+    if not wanted:
+        return
+    async with pipeline.db.transaction() as session:
+        added = await _add_displays(session, source, call_id, wanted)
+    if added:
+        pipeline.jobs_enqueued()
+
+
+def displayed_extensions(helpdesk: ActiveHelpdesk, agents: list[BoundAgent]) -> list[str]:
+    """The agents who get the helpdesk's own pop too (F29): none unless Talk Partner Edition
+    is on and the template has a screen-pop scenario; only agents with a helpdesk user."""
+    settings, template = helpdesk.settings, helpdesk.template
+    if not settings.talk_partner_edition or template.scenario(ScenarioId.SCREEN_POP) is None:
+        return []
+    return [a.extension for a in agents if a.agent.user_id]
+
+
+async def _add_displays(
+    session: AsyncSession, source: str, call_id: str, extensions: list[str]
+) -> bool:
+    """One display job per extension, once per call (its key); True when one was added."""
+    added = False
+    for extension in extensions:
+        added |= await enqueue_call_job(
+            session, Kinds.SCREEN_POP, source, call_id, f"display:{extension}", extension=extension
+        )
+    return added
