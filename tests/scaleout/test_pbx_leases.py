@@ -191,3 +191,52 @@ async def test_the_stopping_holder_leaves_its_status_before_its_lease(
     finally:
         await a.stop()
         await a.leases.aclose()
+
+
+class SlowCheckLeases:
+    """Leases like PostgreSQL's whose check is a slow statement: a check cut off (the runner
+    cancelled in the middle of it) ends the lease's session, so the lease is gone."""
+
+    shared = True
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.events: list[str] = []
+
+    async def acquire(self, connection_id: int) -> SlowCheckLeases:
+        return self
+
+    async def alive(self) -> bool:
+        try:
+            await asyncio.sleep(0.3)
+        except asyncio.CancelledError:
+            self.events.append("check cut off: lease gone")
+            raise
+        return True
+
+    async def release(self) -> None:
+        async with self.db.read() as session:
+            row = await PbxConnectionRepository(session, BOX).get(1)
+        self.events.append(f"released with status {row.status if row else None}")
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_a_stopping_holder_writes_its_final_status_before_its_lease_goes(
+    postgres_db: Database,
+) -> None:
+    async with postgres_db.transaction() as session:
+        view = await PbxConnectionRepository(session, BOX).create(
+            name="office", kind="lease-test", config={}
+        )
+    assert view.id == 1
+    leases = SlowCheckLeases(postgres_db)
+    holder = PbxSupervisor(postgres_db, BOX, IngestorRegistry(postgres_db), OPTIONS, leases)
+    await holder.start()
+    await until(lambda: holder.adapter(view.id) is not None)
+    await asyncio.sleep(0.1)  # the first check of the lease is under way (0.02 s to 0.32 s)
+
+    await holder.stop()
+
+    assert leases.events == ["released with status stopped"]

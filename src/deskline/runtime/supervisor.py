@@ -163,12 +163,17 @@ class _ConnectionRunner:
         if task is None:
             return
         self._final = final
-        # not only the cancel below: Python 3.11's wait_for may swallow it (the runner checks)
         self._stopping.set()
         if adapter is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(adapter.close(), wait_seconds)
-        task.cancel()
+        # the runner sees ``_stopping``, writes ``final`` while it still holds the lease, then
+        # releases it; cancelled instead, it could be cut off in the middle of a statement on
+        # the lease's connection, which ends that session and frees the lease before ``final``
+        # is written (the process taking over would then be shown "stopped")
+        done, _ = await asyncio.wait({task}, timeout=wait_seconds)
+        if not done:
+            task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await self._drop_lease()
 
@@ -225,7 +230,8 @@ class _ConnectionRunner:
             pause = options.backoff(failures, auth_failed=auth_failed)
             status = ConnectionStatus.AUTH_FAILED if auth_failed else ConnectionStatus.RETRYING
             await self._status(status, f"{detail}; trying again in {pause:.0f} s")
-            await asyncio.sleep(pause)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), pause)
 
     async def _run(self, adapter: PbxAdapter, sink: EventSink) -> None:
         """Run the adapter until its ``run`` ends, writing the status it shows meanwhile."""
@@ -236,6 +242,8 @@ class _ConnectionRunner:
                 done, _ = await asyncio.wait({running}, timeout=self._poll_delay())
                 if done:
                     running.result()
+                    return
+                if self._stopping.is_set():  # the adapter did not end when closed
                     return
                 if self._lease is not None and not await self._lease.alive():
                     raise ConnectionError("lost the lease of the connection (database gone?)")
