@@ -17,7 +17,7 @@ from deskline.runtime.ingestors import IngestorRegistry
 from deskline.runtime.pbx_leases import PostgresLeases, leases_for
 from deskline.runtime.supervisor import PbxSupervisor, SupervisorOptions
 from deskline.store.db import Database
-from deskline.store.repositories.pbx_connections import PbxConnectionRepository
+from deskline.store.repositories.pbx_connections import PbxConnectionRepository, PbxConnectionView
 
 pytestmark = pytest.mark.postgres
 
@@ -76,6 +76,14 @@ async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
         await asyncio.sleep(0.01)
 
 
+async def office(db: Database) -> PbxConnectionView:
+    """The PBX connection the supervisors share (its adapter: :class:`CountingAdapter`)."""
+    async with db.transaction() as session:
+        return await PbxConnectionRepository(session, BOX).create(
+            name="office", kind="lease-test", config={}
+        )
+
+
 def supervisor(db: Database) -> PbxSupervisor:
     return PbxSupervisor(db, BOX, IngestorRegistry(db), OPTIONS, leases=leases_for(db))
 
@@ -101,10 +109,7 @@ async def test_leases_on_postgres_are_exclusive(postgres_db: Database) -> None:
 async def test_one_process_runs_the_connection_and_another_takes_over(
     postgres_db: Database,
 ) -> None:
-    async with postgres_db.transaction() as session:
-        view = await PbxConnectionRepository(session, BOX).create(
-            name="office", kind="lease-test", config={}
-        )
+    view = await office(postgres_db)
     a, b = supervisor(postgres_db), supervisor(postgres_db)
     try:
         await a.start()
@@ -130,10 +135,7 @@ async def test_one_process_runs_the_connection_and_another_takes_over(
 async def test_a_holder_that_loses_its_database_session_stops_and_another_takes_over(
     postgres_db: Database,
 ) -> None:
-    async with postgres_db.transaction() as session:
-        view = await PbxConnectionRepository(session, BOX).create(
-            name="office", kind="lease-test", config={}
-        )
+    view = await office(postgres_db)
     a, b = supervisor(postgres_db), supervisor(postgres_db)
     try:
         await a.start()
@@ -159,10 +161,7 @@ async def test_the_stopping_holder_leaves_its_status_before_its_lease(
 ) -> None:
     """Written after the lease is freed, "stopped" could land on top of the status of the
     process that took over (it did, now and then, under load)."""
-    async with postgres_db.transaction() as session:
-        view = await PbxConnectionRepository(session, BOX).create(
-            name="office", kind="lease-test", config={}
-        )
+    view = await office(postgres_db)
     a = supervisor(postgres_db)
     status_when_released: list[str] = []
     acquire = a.leases.acquire
@@ -226,10 +225,7 @@ class SlowCheckLeases:
 async def test_a_stopping_holder_writes_its_final_status_before_its_lease_goes(
     postgres_db: Database,
 ) -> None:
-    async with postgres_db.transaction() as session:
-        view = await PbxConnectionRepository(session, BOX).create(
-            name="office", kind="lease-test", config={}
-        )
+    view = await office(postgres_db)
     assert view.id == 1
     leases = SlowCheckLeases(postgres_db)
     holder = PbxSupervisor(postgres_db, BOX, IngestorRegistry(postgres_db), OPTIONS, leases)
