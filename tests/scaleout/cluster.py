@@ -66,15 +66,20 @@ async def fresh_postgres() -> AsyncIterator[str]:
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
         url = make_url(server).set(database=name).render_as_string(hide_password=False)
-        db = Database(url)
-        try:
-            await db.upgrade()
-        finally:
-            await db.dispose()
+        await migrate(url)
         yield url
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def migrate(url: str) -> None:
+    """Bring the database at ``url`` to the latest schema."""
+    db = Database(url)
+    try:
+        await db.upgrade()
+    finally:
+        await db.dispose()
 
 
 async def prepare_database(url: str, zendesk: RunningEmulator) -> None:

@@ -27,6 +27,7 @@ from tests.scaleout.cluster import (
     Cluster,
     call_batches,
     fresh_postgres,
+    migrate,
     prepare_database,
     simulator_token,
 )
@@ -50,11 +51,7 @@ async def database(kind: str, tmp_path: Path) -> AsyncIterator[str]:
             yield url
         return
     url = f"sqlite+aiosqlite:///{tmp_path}/deskline.db"
-    db = Database(url)
-    try:
-        await db.upgrade()
-    finally:
-        await db.dispose()
+    await migrate(url)
     yield url
 
 

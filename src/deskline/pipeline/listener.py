@@ -34,14 +34,13 @@ from deskline.pipeline.bindings import BoundAgent, involved_bound
 from deskline.pipeline.contact_index import IndexedContact, IndexMatch
 from deskline.pipeline.contact_sync import sync_contact
 from deskline.pipeline.jobs.common import Kinds, enqueue_call_job
-from deskline.pipeline.jobs.lookup import enqueue_displays_now
+from deskline.pipeline.jobs.lookup import displays_on, enqueue_displays_now
 from deskline.pipeline.jobs.tickets import journal_entries, template_journals_in_ticket
 from deskline.pipeline.pop_rules import due_pops
 from deskline.pipeline.recordings import ensure_recording
 from deskline.pipeline.variables import customer_number
 from deskline.store.models import JobState
 from deskline.store.repositories.jobs import job_state_by_idempotency_key
-from deskline.templates.model import ScenarioId
 
 if TYPE_CHECKING:
     from deskline.pipeline.service import Pipeline
@@ -50,15 +49,6 @@ log = logging.getLogger(__name__)
 
 LOOKUP_PRIORITY = 10
 _REMEMBERED_CALLS = 5000
-
-
-@dataclass(frozen=True)
-class PendingLookup:
-    """The call's lookup job has not finished."""
-
-    added_here: bool
-    """Enqueued by the transaction deciding now: it starts after the commit, from the call as
-    committed, so it pops whatever is due then."""
 
 
 @dataclass(frozen=True)
@@ -171,7 +161,7 @@ class SourceListener:
         """Some due pop or display was not sent or enqueued yet (memory only, no database)."""
         if self._unpopped(call_key(self.source, call.call_id), due):
             return True
-        return _displays(helpdesk) and any(
+        return displays_on(helpdesk) and any(
             agent.agent.user_id and not self._decided.known(call.call_id, _display(agent))
             for agent in due
         )
@@ -185,15 +175,16 @@ class SourceListener:
         match: IndexMatch,
     ) -> None:
         key = call_key(self.source, call.call_id)
-        if match.contact is None:
-            lookup = await self._lookup_pending(session, call)
-            if lookup is not None:  # the lookup job pops when it knows the contact
-                if not lookup.added_here:  # it may finish before this commits: look again then
-                    self._deferred.append(DeferredPops(call, helpdesk, due))
-                return
+        if match.contact is None and await self._lookup_running(session, call):
+            # the lookup job pops when it knows the contact; one enqueued by this transaction
+            # starts from the call as committed, any other may finish before this commits:
+            # look again then
+            if call.call_id not in self._lookups_added:
+                self._deferred.append(DeferredPops(call, helpdesk, due))
+            return
         for agent in self._unpopped(key, due):  # early() may have popped them already
             self._pending.append(PendingPop(key, agent.pop_trigger, agent.extension, match.contact))
-        if match.contact is None or not _displays(helpdesk):
+        if match.contact is None or not displays_on(helpdesk):
             return
         for agent in due:
             if agent.agent.user_id:
@@ -237,18 +228,17 @@ class SourceListener:
                     )
         await self._send(list(pops.values()))
 
-    async def _lookup_pending(self, session: AsyncSession, call: Call) -> PendingLookup | None:
-        """The helpdesk lookup job of this call, when it has not finished (so it will pop).
+    async def _lookup_running(self, session: AsyncSession, call: Call) -> bool:
+        """The helpdesk lookup job of this call has not finished (so it will pop).
 
         The job, not the ``lookup`` action, says so: the action is recorded when the helpdesk
-        has answered, but the job goes on to create the contact (F10) before it pops."""
+        has answered, but the job goes on to create the contact (F10) before it pops. No job:
+        none was needed (the index knew the caller)."""
         if not self.pipeline.lookupable(customer_number(call)):
-            return None
+            return False
         key = action_key(self.source, call.call_id, "lookup")
         state = await job_state_by_idempotency_key(session, key)
-        if state is None or state in (JobState.SUCCEEDED, JobState.FAILED):
-            return None  # none was needed (the index knew the caller), or it is over
-        return PendingLookup(added_here=call.call_id in self._lookups_added)
+        return state in (JobState.PENDING, JobState.RUNNING)
 
     async def after_commit(self) -> None:
         """Send the pops decided in the transaction that just committed; wake the worker
@@ -273,7 +263,7 @@ class SourceListener:
         try:
             async with self.pipeline.db.read(urgent=True) as session:
                 for left in deferred:
-                    if await self._lookup_pending(session, left.call) is not None:
+                    if await self._lookup_running(session, left.call):
                         continue  # the job's look after its commit will see this change
                     key = call_key(self.source, left.call.call_id)
                     match = await self.pipeline.local_match(session, left.helpdesk, left.call)
@@ -351,13 +341,6 @@ class SourceListener:
             or len(journal_entries(call, bound, settings.skip_missed_for_unanswered_agents)) > 1
         ):
             await self._enqueue(session, Kinds.CALL_JOURNAL, call.call_id, "journal")
-
-
-def _displays(helpdesk: ActiveHelpdesk) -> bool:
-    """Pops also go through the helpdesk (Talk Partner Edition, F29)."""
-    return bool(helpdesk.settings.talk_partner_edition) and (
-        helpdesk.template.scenario(ScenarioId.SCREEN_POP) is not None
-    )
 
 
 def _display(agent: BoundAgent) -> str:

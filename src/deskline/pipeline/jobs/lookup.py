@@ -115,11 +115,17 @@ async def enqueue_displays_now(
         pipeline.jobs_enqueued()
 
 
+def displays_on(helpdesk: ActiveHelpdesk) -> bool:
+    """Pops also go through the helpdesk (Talk Partner Edition, F29): the setting is on and
+    the template has a screen-pop scenario."""
+    return bool(helpdesk.settings.talk_partner_edition) and (
+        helpdesk.template.scenario(ScenarioId.SCREEN_POP) is not None
+    )
+
+
 def displayed_extensions(helpdesk: ActiveHelpdesk, agents: list[BoundAgent]) -> list[str]:
-    """The agents who get the helpdesk's own pop too (F29): none unless Talk Partner Edition
-    is on and the template has a screen-pop scenario; only agents with a helpdesk user."""
-    settings, template = helpdesk.settings, helpdesk.template
-    if not settings.talk_partner_edition or template.scenario(ScenarioId.SCREEN_POP) is None:
+    """The agents who get the helpdesk's own pop too: those with a helpdesk user."""
+    if not displays_on(helpdesk):
         return []
     return [a.extension for a in agents if a.agent.user_id]
 
