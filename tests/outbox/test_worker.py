@@ -264,6 +264,42 @@ async def test_after_success_steps_run_once_the_success_is_committed(
     assert (await _job(db, failed_id)).state == JobState.FAILED
 
 
+async def test_after_failure_steps_run_once_the_failure_for_good_is_committed(
+    db: Database, handlers: HandlerRegistry
+) -> None:
+    seen: list[tuple[int, int]] = []
+
+    def registering(outcome: Exception | None) -> Any:
+        async def handler(job: ClaimedJob, context: JobContext) -> str:
+            async def look(job_id: int = job.id, attempt: int = job.attempt) -> None:
+                assert (await _job(db, job_id)).state == JobState.FAILED  # seen committed
+                seen.append((job_id, attempt))
+
+            async def broken() -> None:
+                raise RuntimeError("the pop could not be sent")
+
+            context.after_failure(broken)  # logged; the steps after it still run
+            context.after_failure(look)
+            if outcome is not None:
+                raise outcome
+            return "done"
+
+        return handler
+
+    handlers.add("test.ok", registering(None))
+    handlers.add("test.retry", registering(JobError("helpdesk busy")))
+    handlers.add("test.fails", registering(PermanentJobError("refused")))
+    ok_id = await _add(db, "test.ok")
+    retry_id = await _add(db, "test.retry", max_attempts=2)
+    failed_id = await _add(db, "test.fails")
+    await _drain(Worker(db, "w1", FAST))
+
+    # once per job that failed for good, after its last attempt; never after a success or an
+    # attempt that is tried again
+    assert sorted(seen) == sorted([(retry_id, 2), (failed_id, 1)])
+    assert (await _job(db, ok_id)).state == JobState.SUCCEEDED
+
+
 async def test_a_record_of_the_attempt_that_cannot_be_saved_does_not_cost_the_attempt(
     db: Database, handlers: HandlerRegistry
 ) -> None:

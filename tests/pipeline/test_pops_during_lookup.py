@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from deskline.errors import JobError, PermanentJobError
 from deskline.pipeline import listener as listener_module
 from deskline.pipeline.contact_index import IndexMatch
 from deskline.pipeline.jobs import contacts
+from deskline.pipeline.jobs import lookup as lookup_module
 from deskline.store.db import Database
 from deskline.store.models import Job, JobState
 from tests.fakes.zendesk import RunningEmulator
@@ -137,3 +139,49 @@ async def test_a_call_whose_lookup_failed_for_good_still_pops_when_it_ends(desk:
     [pop] = tab.messages
     assert pop["trigger"] == "ended"
     assert pop["contact"] is None  # nobody found it: the agent still sees the call
+
+
+async def test_a_lookup_failing_for_good_after_the_call_ended_pops_without_a_contact(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The call ends while its lookup runs (the ingest leaves the "ended" pop to the job, and
+    its look after the commit still sees the job running); then the job fails for good. The
+    job's failure pops the call, without a contact."""
+    tab = Tab()
+    desk.pipeline.hub.connect("2005", tab)
+    events = inbound_answered("c1", CALLER)
+    await desk.events(*events[:3])
+
+    async def end_the_call_then_fail(*args: Any, **kwargs: Any) -> Any:
+        await desk.events(*events[3:])
+        assert tab.messages == []  # left to the running lookup
+        raise PermanentJobError("the helpdesk refused the search")
+
+    monkeypatch.setattr(lookup_module, "resolve_contact", end_the_call_then_fail)
+    await desk.work()
+
+    [job] = [j for j in await desk.jobs() if j.kind == "helpdesk.lookup"]
+    assert job.state == JobState.FAILED
+    [pop] = tab.messages
+    assert pop["trigger"] == "ended"
+    assert pop["contact"] is None
+
+
+async def test_a_lookup_that_will_be_retried_holds_the_pop(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tab = Tab()
+    desk.pipeline.hub.connect("2005", tab)
+    events = inbound_answered("c1", CALLER)
+    await desk.events(*events[:3])
+
+    async def end_the_call_then_stumble(*args: Any, **kwargs: Any) -> Any:
+        await desk.events(*events[3:])
+        raise JobError("the helpdesk timed out")
+
+    monkeypatch.setattr(lookup_module, "resolve_contact", end_the_call_then_stumble)
+    await desk.work()
+
+    [job] = [j for j in await desk.jobs() if j.kind == "helpdesk.lookup"]
+    assert job.state == JobState.PENDING  # tried again later: it will pop then
+    assert tab.messages == []

@@ -36,6 +36,7 @@ class JobContext:
     attempt_writes: list[DeferredWrite] = field(default_factory=list)
     services_answered: set[str] = field(default_factory=set)
     committed_callbacks: list[AfterCommit] = field(default_factory=list)
+    failure_callbacks: list[AfterCommit] = field(default_factory=list)
 
     def on_success(self, write: DeferredWrite) -> None:
         """Run ``write(session)`` in the transaction that records the job's success, so the
@@ -47,6 +48,13 @@ class JobContext:
         when its lease was lost): for what must see the database as others see it after the
         job, e.g. a call that changed while the job ran. Its errors are logged, not raised."""
         self.committed_callbacks.append(callback)
+
+    def after_failure(self, callback: AfterCommit) -> None:
+        """Run ``callback()`` once the job's failure for good has committed (no attempt left,
+        or a permanent error; not after an attempt that will be retried): for what the job
+        would have done after its work and must still happen without it. Its errors are
+        logged, not raised."""
+        self.failure_callbacks.append(callback)
 
     def with_attempt(self, write: DeferredWrite) -> None:
         """Run ``write(session)`` in the transaction that records this attempt, whatever its

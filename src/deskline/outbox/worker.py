@@ -36,7 +36,7 @@ from deskline.errors import JobError, PermanentJobError
 from deskline.observability.context import bind_call_id, call_id_of_job
 from deskline.observability.metrics import JOB_ATTEMPTS
 from deskline.outbox.backoff import RetryPolicy, retry_delay
-from deskline.outbox.handlers import DeferredWrite, JobContext, handler_for
+from deskline.outbox.handlers import AfterCommit, DeferredWrite, JobContext, handler_for
 from deskline.settings import Settings
 from deskline.store.db import Database
 from deskline.store.models import AttemptOutcome
@@ -386,7 +386,9 @@ class Worker:
                 job.attempt,
             )
         elif success:
-            await _run_committed(job, context)
+            await _run_committed(job, context.committed_callbacks, "after-success")
+        elif result.outcome is AttemptOutcome.FAILED:
+            await _run_committed(job, context.failure_callbacks, "after-failure")
 
     async def _renew_lease(self, job: ClaimedJob, done: asyncio.Event) -> None:
         interval = self.options.lease_seconds / 3
@@ -413,13 +415,15 @@ async def _run_writes(session: AsyncSession, writes: list[DeferredWrite]) -> Non
         await write(session)
 
 
-async def _run_committed(job: ClaimedJob, context: JobContext) -> None:
-    callbacks, context.committed_callbacks = context.committed_callbacks, []
-    for callback in callbacks:
+async def _run_committed(job: ClaimedJob, callbacks: list[AfterCommit], what: str) -> None:
+    """Run (and empty) ``callbacks``, steps for after the attempt's record has committed."""
+    steps = list(callbacks)
+    callbacks.clear()
+    for step in steps:
         try:
-            await callback()
+            await step()
         except Exception:
-            log.exception("job %s: an after-success step failed", job.id)
+            log.exception("job %s: an %s step failed", job.id, what)
 
 
 async def run_worker(

@@ -234,6 +234,7 @@ def pipeline_handler(
         except Waiting as waiting:
             context.deferred_writes.clear()
             context.committed_callbacks.clear()
+            context.failure_callbacks.clear()
             context.on_success(_reschedule(job, waiting))
             return f"waiting: {waiting.reason}"
 

@@ -3,7 +3,8 @@
 The lookup job runs when the local index did not know the caller (or F9 "always query" is
 on): it asks the helpdesk, creates the contact when F10 says so, syncs it (F8) and pops it to
 the agents whose pop is due — once per call per agent, also when the ring is already over but
-the call is still live. The create job is the agent's manual "create contact" (F10 manual).
+the call is still live. A lookup that fails for good pops those agents without a contact. The
+create job is the agent's manual "create contact" (F10 manual).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 
 async def run_lookup(job: CallJob) -> str | None:
+    job.context.after_failure(partial(_pop_without_contact, job))
     creates = job.helpdesk.settings.contact_creation.creates_for
     create = job.call.direction is not None and creates(job.call.direction)
     contact = await resolve_contact(job, create=create)
@@ -50,6 +52,19 @@ async def _pop_newly_due(job: CallJob, contact: IndexedContact | None) -> None:
         return
     job.call = call
     await pop_due(job, contact, committed=True)
+
+
+async def _pop_without_contact(job: CallJob) -> None:
+    """Once the lookup's failure for good is committed: the pops it held back go without a
+    contact (the agent still sees the call). The ingest leaves a call's pops to its running
+    lookup job; a change stored while the job ran would otherwise pop only with the call's
+    next change, and never when it was the last ("ended")."""
+    async with job.pipeline.db.read() as session:
+        call = await job.pipeline.load_call(job.source, job.call_id, session)
+    if call is None:
+        return
+    job.call = call
+    await pop_due(job, None, committed=True)
 
 
 async def run_create_contact(job: CallJob) -> str | None:
