@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from deskline.errors import StorageError
 from deskline.store.db import Database
-from deskline.store.sqlite_inline import Checkpointer, InlineConnection
+from deskline.store.sqlite_inline import Checkpointer, InlineAdaptedConnection, InlineConnection
 
 
 def _file_db(path: Path, **options: object) -> Database:
@@ -53,6 +54,36 @@ async def test_statements_run_on_the_loop_thread(tmp_path: Path) -> None:
     finally:
         await db.dispose()
     assert threads == [threading.get_ident()]
+
+
+async def test_statements_errors_and_rollbacks_behave_as_through_aiosqlite(
+    tmp_path: Path,
+) -> None:
+    """The direct cursor keeps SQLAlchemy's contract: rows, rowcounts, the DBAPI's errors
+    wrapped as SQLAlchemy's, and a rolled-back write gone."""
+    db = _file_db(tmp_path / "a.db")
+    try:
+        async with db.engine.begin() as connection:
+            raw = await connection.get_raw_connection()
+            assert isinstance(raw.dbapi_connection, InlineAdaptedConnection)
+            await connection.execute(text("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)"))
+            await connection.execute(
+                text("INSERT INTO t VALUES (:k, :v)"), [{"k": "a", "v": 1}, {"k": "b", "v": 2}]
+            )
+            updated = await connection.execute(text("UPDATE t SET v = v + 10"))
+            assert updated.rowcount == 2
+        with pytest.raises(IntegrityError):
+            async with db.engine.begin() as connection:
+                await connection.execute(text("INSERT INTO t VALUES ('c', 3)"))
+                await connection.execute(text("INSERT INTO t VALUES ('a', 4)"))
+        with pytest.raises(OperationalError, match="no such table"):
+            async with db.engine.connect() as connection:
+                await connection.execute(text("SELECT * FROM missing"))
+        async with db.engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT k, v FROM t ORDER BY k"))).all()
+        assert [tuple(row) for row in rows] == [("a", 11), ("b", 12)]  # 'c' rolled back
+    finally:
+        await db.dispose()
 
 
 async def test_waiting_for_another_process_s_writer_does_not_stop_the_loop(tmp_path: Path) -> None:

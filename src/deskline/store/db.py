@@ -33,7 +33,13 @@ from sqlalchemy.ext.asyncio import (
 from deskline.errors import ConfigurationError, StorageError
 from deskline.settings import Settings
 from deskline.store.changes import K, ReadCache, TableChanges, V
-from deskline.store.sqlite_inline import Checkpointer, inline_creator, unsliced
+from deskline.store.sqlite_inline import (
+    Checkpointer,
+    InlineAdaptedConnection,
+    inline_creator,
+    inline_dbapi,
+    unsliced,
+)
 from deskline.store.writer_lock import WriterLock
 
 _BEGIN_OPTION = "deskline_sqlite_begin"
@@ -75,6 +81,7 @@ class Database:
                     on_commit=self._checkpointer.committed,
                     time_slice_seconds=sqlite_time_slice_ms / 1000,
                 )
+                kwargs["module"] = inline_dbapi()
             else:
                 kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
         else:
@@ -182,4 +189,8 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        driver = connection.connection.dbapi_connection
+        if isinstance(driver, InlineAdaptedConnection):
+            driver.begin(mode)  # every transaction: the short way (sqlite_inline)
+        else:
+            connection.exec_driver_sql(f"BEGIN {mode}")
