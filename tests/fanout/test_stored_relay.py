@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from deskline.fanout import StoredPopRelay, StoredRelayOptions
 from deskline.pipeline.contact_index import IndexedContact
@@ -192,3 +192,67 @@ async def test_a_worker_prunes_old_relayed_pops_when_no_serve_reads_them(db: Dat
     async with db.read() as session:
         claims = (await session.execute(select(RelayedPop.claim))).scalars().all()
     assert claims == ["pop:simulator:new:2005"]
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_stored_pop_is_read_at_once_not_at_the_next_poll(
+    postgres_db: Database,
+) -> None:
+    """The worker's notice wakes the serve's reader: its poll is a minute away."""
+    stores = StoredPopRelay(postgres_db, subscribe=False, name="worker-1")
+    worker = PopHub(relay=stores, hold_seconds=0)
+    relay = StoredPopRelay(postgres_db, StoredRelayOptions(poll_seconds=60.0), name="serve-a")
+    serve = Process(PopHub(relay=relay, hold_seconds=60), relay)
+    await relay.start(serve.hub)
+    try:
+        assert relay.notices is not None
+        await asyncio.wait_for(relay.notices.listening.wait(), 10)
+        tab = serve.open_tab("2005")
+        for n in range(3):  # each one wakes it again
+            assert await worker.pop(f"simulator:c{n}", PopTrigger.RINGING, "2005", HOSTILE)
+            await until(lambda n=n: len(tab.received) == n + 1)  # type: ignore[misc]
+        assert [m["call_id"] for m in tab.received] == [f"simulator:c{n}" for n in range(3)]
+    finally:
+        await relay.aclose()
+    assert not relay.notices.listening.is_set()
+
+
+async def test_on_sqlite_the_relay_polls_and_listens_for_nothing(
+    db: Database, worker: PopHub, serves: list[Process]
+) -> None:
+    serve = await start(serves, db, "serve-a")
+    tab = serve.open_tab("2005")
+    assert await worker.pop("simulator:c1", PopTrigger.RINGING, "2005", HOSTILE)
+    await until(lambda: bool(tab.received))
+    assert (serve.relay.notices is None) == (db.dialect == "sqlite")  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_broken_listening_connection_is_made_again(
+    postgres_db: Database,
+) -> None:
+    stores = StoredPopRelay(postgres_db, subscribe=False, name="worker-1")
+    worker = PopHub(relay=stores, hold_seconds=0)
+    options = StoredRelayOptions(poll_seconds=60.0, notice_retry_seconds=0.1)
+    relay = StoredPopRelay(postgres_db, options, name="serve-a")
+    serve = Process(PopHub(relay=relay, hold_seconds=60), relay)
+    await relay.start(serve.hub)
+    try:
+        assert relay.notices is not None
+        await asyncio.wait_for(relay.notices.listening.wait(), 10)
+        async with postgres_db.transaction() as session:  # what a database restart does to it
+            ended = await session.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND query ILIKE 'LISTEN%'"
+                )
+            )
+            assert ended.scalars().all() == [True]
+        await until(lambda: not relay.notices.listening.is_set())  # type: ignore[union-attr]
+        await asyncio.wait_for(relay.notices.listening.wait(), 10)
+
+        tab = serve.open_tab("2005")
+        assert await worker.pop("simulator:c1", PopTrigger.RINGING, "2005", HOSTILE)
+        await until(lambda: bool(tab.received))
+    finally:
+        await relay.aclose()

@@ -1,9 +1,9 @@
 """Screen pops across processes through the database, for installations without Redis.
 
 A ``deskline worker`` decides pops (a lookup job found the caller in the helpdesk) but no agent
-connects to it. Without Redis it stores each pop in ``relayed_pops``; every ``serve`` whose
-outbox worker runs elsewhere reads what is new there every ``poll_seconds`` and hands it to its
-:class:`~deskline.pipeline.screen_pop.PopHub`. The rule is the Redis relay's: a process
+connects to it. Without Redis it stores each pop in ``relayed_pops``; every ``serve`` reads
+what is new there (on PostgreSQL at once, see below; else every ``poll_seconds``) and hands it
+to its :class:`~deskline.pipeline.screen_pop.PopHub`. The rule is the Redis relay's: a process
 delivers a relayed pop only when the agent has a connection open on it *and* it wins the pop's
 claim, here the first ``INSERT`` of the claim into ``pop_claims`` (its primary key). So one
 pop per call per agent holds across tabs and processes.
@@ -15,6 +15,10 @@ hub holds what no connection can take yet, as it does for any pop.
 A ``serve``'s own pops (ring-time, from the local index) do not go through the table: they are
 delivered in-process at once, as with one process, and claimed in memory; a relayed pop of a
 call the hub already popped for that agent is not sent again.
+
+On PostgreSQL the worker also sends a notice with each stored pop, and a ``serve`` reads the
+table as soon as one arrives (:mod:`deskline.fanout.notices`); the poll remains for SQLite and
+for the moments the listening connection is being made.
 
 Each read takes the rows after the last id seen, and those created within
 ``lookback_seconds`` (on PostgreSQL ids may commit out of order), skipping ids already
@@ -36,6 +40,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from deskline.errors import StorageError
 from deskline.fanout.availability import Availability
+from deskline.fanout.notices import RelayNotices, notify_relayed_pop
 from deskline.fanout.relay import process_name
 from deskline.pipeline.screen_pop import PopHub
 from deskline.store.db import Database
@@ -61,6 +66,8 @@ class StoredRelayOptions:
     claim_keep_seconds: float = 6 * 3600.0
     prune_every_seconds: float = 60.0
     batch: int = 2000
+    notice_retry_seconds: float = 5.0
+    """PostgreSQL: how soon a broken listening connection is made again."""
 
 
 class StoredPopRelay:
@@ -98,6 +105,10 @@ class StoredPopRelay:
         self._hub: PopHub | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
+        self._wake = asyncio.Event()
+        self.notices: RelayNotices | None = None
+        """On PostgreSQL, in a subscribing relay: the notices that wake the reader."""
+        self._notices_task: asyncio.Task[None] | None = None
         self._relayed: OrderedDict[str, None] = OrderedDict()
         self._seen: dict[int, datetime] = {}
         self._last_id: int | None = None
@@ -120,13 +131,22 @@ class StoredPopRelay:
         if self.subscribe and self._task is None:
             self._closing.clear()
             self._task = asyncio.create_task(self._listen(), name="pop-relay-database")
+            if self.db.dialect == "postgresql":
+                self.notices = RelayNotices(
+                    self.db, self._wake, retry_seconds=self.options.notice_retry_seconds
+                )
+                self._notices_task = asyncio.create_task(
+                    self.notices.run(), name="pop-relay-notices"
+                )
 
     async def aclose(self) -> None:
         self._closing.set()
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        self._wake.set()
+        for task in (self._notices_task, self._task):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._task = self._notices_task = None
 
     # --- PopRelay ----------------------------------------------------------------------------
 
@@ -140,6 +160,7 @@ class StoredPopRelay:
                 await session.execute(
                     insert(RELAYED).values(claim=claim, message=message, origin=self.name)
                 )
+                await notify_relayed_pop(session)
         except _UNAVAILABLE as exc:
             self._lost(exc)
             return False
@@ -175,6 +196,7 @@ class StoredPopRelay:
     async def _listen(self) -> None:
         since = utcnow() - timedelta(seconds=self.catch_up_seconds)
         while not self._closing.is_set():
+            self._wake.clear()  # a notice from now on means: read again
             try:
                 await self.read_once(since)
                 since = utcnow() - timedelta(seconds=self.options.lookback_seconds)
@@ -184,7 +206,7 @@ class StoredPopRelay:
             except Exception:  # one bad read must not stop the relay
                 log.exception("pop relay (database): reading relayed pops failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closing.wait(), self.options.poll_seconds)
+                await asyncio.wait_for(self._wake.wait(), self.options.poll_seconds)
 
     async def read_once(self, since: datetime) -> int:
         """Deliver the relayed pops after the last id seen or created since ``since``;
