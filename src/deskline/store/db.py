@@ -189,7 +189,7 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-        driver = connection.connection.dbapi_connection
+        driver: Any = connection.connection.dbapi_connection
         if isinstance(driver, InlineAdaptedConnection):
             driver.begin(mode)  # every transaction: the short way (sqlite_inline)
         else:
