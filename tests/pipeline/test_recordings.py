@@ -17,8 +17,10 @@ from deskline.pbx.recordings import (
 from deskline.pipeline.recordings import (
     RecordingCache,
     RecordingState,
+    add_recording,
     ensure_recording,
     recording_by_token,
+    recording_of_call,
 )
 from deskline.store.db import Database
 
@@ -63,6 +65,26 @@ async def test_fetched_once_with_each_attempt_counted(db: Database, tmp_path: Pa
 
     with pytest.raises(LookupError):
         await cache.get("no-such-token")
+
+
+async def test_the_ingest_adds_a_calls_recording_once_and_keeps_its_token(
+    db: Database,
+) -> None:
+    async with db.transaction() as session:
+        await add_recording(session, "pbx", "c1", "rec-1.wav")
+        await add_recording(session, "pbx", "c2", "rec-2.wav")
+    async with db.read() as session:
+        first = await recording_of_call(session, "pbx", "c1")
+    assert first is not None and first.ref == "rec-1.wav" and len(first.token) >= 32
+    assert (first.state, first.attempts) == (RecordingState.PENDING, 0)
+    async with db.transaction() as session:  # the call's end delivered again
+        await add_recording(session, "pbx", "c1", "rec-1.wav")
+        assert (await ensure_recording(session, "pbx", "c1", "other.wav")).token == first.token
+    async with db.read() as session:
+        again = await recording_of_call(session, "pbx", "c1")
+        other = await recording_of_call(session, "pbx", "c2")
+    assert again is not None and (again.token, again.ref) == (first.token, "rec-1.wav")
+    assert other is not None and other.token != first.token
 
 
 async def test_a_job_saves_the_fetch_with_its_own_transaction(db: Database, tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ from deskline.pipeline.jobs.common import Kinds, enqueue_call_job
 from deskline.pipeline.jobs.lookup import displays_on, enqueue_displays_now
 from deskline.pipeline.jobs.tickets import journal_entries, template_journals_in_ticket
 from deskline.pipeline.pop_rules import due_pops
-from deskline.pipeline.recordings import ensure_recording
+from deskline.pipeline.recordings import add_recording
 from deskline.pipeline.variables import customer_number
 from deskline.store.models import JobState
 from deskline.store.repositories.jobs import job_state_by_idempotency_key
@@ -104,7 +104,7 @@ class SourceListener:
         first_look = self._decided.first(call.call_id, "index")
         due = due_pops(call, agents)
         if first_look or self._undone(helpdesk, call, due):
-            match = await self.pipeline.local_match(session, helpdesk, call)
+            match = await self.pipeline.call_match(session, helpdesk, self.source, call)
             if first_look:
                 await self._lookup(session, helpdesk, call, match)
             if due:
@@ -219,7 +219,7 @@ class SourceListener:
                 due = [agent for agent in due if (key, agent.extension) not in pops]
                 if not due:
                     continue
-                match = await self.pipeline.local_match(session, helpdesk, call)
+                match = await self.pipeline.call_match(session, helpdesk, self.source, call)
                 if match.contact is None:
                     continue  # a miss: the lookup job pops once the helpdesk answers
                 for agent in due:
@@ -324,7 +324,7 @@ class SourceListener:
         recorded = settings.recording_applies and call.recording
         if recorded and self._decided.first(call.call_id, "recording"):
             assert call.recording is not None
-            await ensure_recording(session, self.source, call.call_id, call.recording)
+            await add_recording(session, self.source, call.call_id, call.recording)
         answered = call.answered_by is not None or call.answered_at is not None
         after_call = settings.tickets.after_call_applies(direction, answered)
         if after_call:

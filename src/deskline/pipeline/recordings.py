@@ -34,6 +34,7 @@ from deskline.pbx.recordings import (
 )
 from deskline.store.db import Database
 from deskline.store.models import Recording
+from deskline.store.repositories._dialect import insert_ignoring_conflicts
 from deskline.store.types import utcnow
 
 RecordingFetcher = Callable[[str, str, Path], Awaitable[FetchedRecording]]
@@ -102,6 +103,27 @@ async def ensure_recording(session: AsyncSession, source: str, call_id: str, ref
         session.add(row)
         await session.flush()
     return row
+
+
+async def add_recording(session: AsyncSession, source: str, call_id: str, ref: str) -> None:
+    """:func:`ensure_recording` in one statement, for a writer that needs no row back (the
+    ingest): the row is inserted unless the call has one (which keeps its token)."""
+    now = utcnow()
+    await session.execute(
+        insert_ignoring_conflicts(session, Recording, ["source", "pbx_call_id"]),
+        [
+            {
+                "token": secrets.token_urlsafe(24),
+                "source": source,
+                "pbx_call_id": call_id,
+                "ref": ref,
+                "state": RecordingState.PENDING,
+                "attempts": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
+    )
 
 
 async def recording_of_call(session: AsyncSession, source: str, call_id: str) -> Recording | None:

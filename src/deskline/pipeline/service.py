@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,34 @@ async def _no_fetcher(source: str, ref: str, destination: Path) -> object:
     raise RecordingUnavailableError("this deskline process cannot reach the PBX")
 
 
+class CallMatches:
+    """The contact each recent call's caller matched in the local index, kept for the call.
+
+    A call's ring-time pop, its lookup decision, its Talk Partner Edition display and its
+    ticket then name one contact, the one the agent was shown, without reading the index again
+    for each (a read the index's changes by other calls' lookups made miss the read cache).
+    Only matches are kept: a caller the index did not know is looked up, and the contact found
+    or created is the call's ``contact`` action. Bounded: the oldest calls are forgotten."""
+
+    def __init__(self, limit: int = 20_000) -> None:
+        self.limit = limit
+        self._matches: OrderedDict[tuple[int, str, str], IndexMatch] = OrderedDict()
+
+    def __repr__(self) -> str:
+        return f"CallMatches({len(self._matches)} of {self.limit})"
+
+    def get(self, connection_id: int, source: str, call_id: str) -> IndexMatch | None:
+        return self._matches.get((connection_id, source, call_id))
+
+    def keep(self, connection_id: int, source: str, call_id: str, match: IndexMatch) -> None:
+        if not match.found:
+            return
+        self._matches[connection_id, source, call_id] = match
+        self._matches.move_to_end((connection_id, source, call_id))
+        while len(self._matches) > self.limit:
+            self._matches.popitem(last=False)
+
+
 class Pipeline:
     """Joins calls, the local contact index, the connected helpdesk and the agents' sockets."""
 
@@ -88,6 +117,7 @@ class Pipeline:
         self._matches: ReadCache[tuple[int, str], IndexMatch] = db.read_cache(
             {"helpdesk_contacts", "helpdesk_contact_numbers"}, max_entries=4096
         )
+        self.call_matches = CallMatches()
         self.recordings = RecordingCache(
             db,
             settings.data_dir / "recordings",
@@ -137,6 +167,18 @@ class Pipeline:
         if not number or not self.lookupable(number):
             return IndexMatch()
         return await self.match_number(session, helpdesk.connection_id, number)
+
+    async def call_match(
+        self, session: AsyncSession, helpdesk: ActiveHelpdesk, source: str, call: Call
+    ) -> IndexMatch:
+        """The index's match of the call's customer, as the call first matched it in this
+        process (:class:`CallMatches`), else as the index has it now."""
+        kept = self.call_matches.get(helpdesk.connection_id, source, call.call_id)
+        if kept is not None:
+            return kept
+        match = await self.local_match(session, helpdesk, call)
+        self.call_matches.keep(helpdesk.connection_id, source, call.call_id, match)
+        return match
 
     async def match_number(
         self, session: AsyncSession, connection_id: int, number: str

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -33,9 +34,10 @@ from deskline.pipeline.actions import (
     record_done_actions,
 )
 from deskline.pipeline.bindings import BoundAgent
-from deskline.pipeline.contact_index import IndexedContact
+from deskline.pipeline.contact_index import IndexedContact, IndexMatch
 from deskline.pipeline.recordings import recording_of_call
 from deskline.pipeline.request_log import RequestContext, collecting, watch
+from deskline.pipeline.variables import customer_number
 from deskline.store.models import CallAction, Job, JobState, Recording
 from deskline.store.repositories.job_claims import make_due_now
 from deskline.store.types import utcnow
@@ -120,7 +122,11 @@ class CallJob:
     recording: Recording | None = None
     """The call's recording row when the job started (``recording.prepare`` runs first)."""
     contact: IndexedContact | None = None
-    """The call's contact once this job has resolved it."""
+    """The call's contact once this job has resolved it (or read it at the start: the
+    contact the call already has)."""
+    indexed: IndexMatch | None = None
+    """The local index's match of the caller, read with everything else the job starts from
+    (None: not read; see :class:`ContactNeed`)."""
     _done: dict[str, tuple[str | None, dict[str, object]]] = field(
         default_factory=dict, init=False, repr=False
     )
@@ -198,7 +204,22 @@ class CallJob:
 PipelineHandler = Callable[[CallJob], Awaitable[str | None]]
 
 
-async def open_call_job(pipeline: Pipeline, job: ClaimedJob, context: JobContext) -> CallJob | str:
+class ContactNeed(enum.Enum):
+    """What of the call's contact a kind of job reads with its start (one read for all)."""
+
+    NONE = "none"
+    KNOWN = "known"
+    """The contact the call already has (its ``contact`` action)."""
+    INDEXED = "indexed"
+    """That, or else the local index's match, when the job would read it."""
+
+
+async def open_call_job(
+    pipeline: Pipeline,
+    job: ClaimedJob,
+    context: JobContext,
+    contact: ContactNeed = ContactNeed.NONE,
+) -> CallJob | str:
     """The job's call and helpdesk, or why there is nothing to do; raises Waiting."""
     source, call_id = str(job.payload.get("source", "")), str(job.payload.get("call_id", ""))
     if not source or not call_id:
@@ -217,17 +238,43 @@ async def open_call_job(pipeline: Pipeline, job: ClaimedJob, context: JobContext
             raise PermanentJobError(f"call {source}:{call_id} is not stored")
         actions = await actions_of_call(session, source, call_id)
         recording = await recording_of_call(session, source, call_id) if call.recording else None
-    return CallJob(pipeline, job, context, source, call_id, call, helpdesk, actions, recording)
+        opened = CallJob(
+            pipeline, job, context, source, call_id, call, helpdesk, actions, recording
+        )
+        if contact is not ContactNeed.NONE:
+            await _read_contact(opened, session, contact)
+    return opened
+
+
+async def _read_contact(job: CallJob, session: AsyncSession, need: ContactNeed) -> None:
+    """The call's known contact, or (``INDEXED``) the index's match where the job's contact
+    resolution would read it (:func:`~deskline.pipeline.jobs.contacts.resolve_contact`): the
+    one the call matched when it rang, when that was in this process."""
+    pipeline, connection_id = job.pipeline, job.helpdesk.connection_id
+    known = job.action("contact")
+    if known is not None and known.state == ActionState.DONE and known.remote_id:
+        found = await pipeline.index.get(session, connection_id, known.remote_id)
+        job.contact = found or IndexedContact(remote_id=known.remote_id)
+        return
+    if need is not ContactNeed.INDEXED:
+        return
+    number = customer_number(job.call)
+    if not number or not pipeline.lookupable(number):
+        return
+    if job.helpdesk.settings.always_query_helpdesk and not job.done("lookup"):
+        return  # the helpdesk is asked first
+    job.indexed = await pipeline.call_match(session, job.helpdesk, job.source, job.call)
 
 
 def pipeline_handler(
-    pipeline: Pipeline, run: PipelineHandler
+    pipeline: Pipeline, run: PipelineHandler, contact: ContactNeed = ContactNeed.NONE
 ) -> Callable[[ClaimedJob, JobContext], Awaitable[str | None]]:
-    """An outbox handler: opens the call job, runs ``run``, turns Waiting into a reschedule."""
+    """An outbox handler: opens the call job (reading ``contact`` with it), runs ``run``,
+    turns Waiting into a reschedule."""
 
     async def handle(job: ClaimedJob, context: JobContext) -> str | None:
         try:
-            opened = await open_call_job(pipeline, job, context)
+            opened = await open_call_job(pipeline, job, context, contact)
             if isinstance(opened, str):
                 return opened
             return await run(opened)

@@ -86,7 +86,10 @@ async def _asked_helpdesk(job: CallJob) -> bool:
 
 
 async def _local(job: CallJob, number: str, *, fresh: bool = False) -> IndexedContact | None:
-    """The index's match (from the pipeline's read cache unless ``fresh``)."""
+    """The index's match (unless ``fresh``: as read with the job's start, or from the
+    pipeline's read cache)."""
+    if not fresh and job.indexed is not None:
+        return job.indexed.contact
     pipeline, connection_id = job.pipeline, job.helpdesk.connection_id
     async with pipeline.db.read() as session:
         if fresh:
