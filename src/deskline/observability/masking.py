@@ -42,15 +42,22 @@ _PLAIN_FIELD = re.compile(
 )
 
 _PATTERNS = (_AUTH_HEADER, _BEARER, _URL_PASSWORD, _QUOTED_FIELD, _PLAIN_FIELD)
+_MAY_MATCH = re.compile(r"token|secret|passw|api[-_]?key|signature|authorization|bearer|://", re.I)
+"""What every one of :data:`_PATTERNS` needs somewhere in the text: most log lines (an access
+log line, a job's outcome) have none of it and skip the patterns."""
 _known: set[str] = set()
+_known_longest_first: tuple[str, ...] = ()
 _known_lock = threading.Lock()
 
 
 def register_secret(value: str | None) -> None:
     """Hide ``value`` wherever it appears in a log line from now on (short values ignored)."""
+    global _known_longest_first
     if value and len(value) >= _MIN_SECRET_LENGTH:
         with _known_lock:
-            _known.add(value)
+            if value not in _known:
+                _known.add(value)
+                _known_longest_first = tuple(sorted(_known, key=len, reverse=True))
 
 
 def register_secrets(values: Iterable[str | None]) -> None:
@@ -71,14 +78,19 @@ def mask_secrets(text: str) -> str:
     found this way is also hidden where it appears again without its name."""
     if not text:
         return text
-    with _known_lock:
-        secrets = set(_known)
+    known = _known_longest_first
+    if _MAY_MATCH.search(text) is None:
+        for secret in known:
+            if secret in text:
+                text = text.replace(secret, mask(secret))
+        return text
+    found: set[str] = set()
     for pattern in _PATTERNS:
         for match in pattern.finditer(text):
             value = match.group("value")
             if len(value) >= _MIN_SECRET_LENGTH and value.lower() not in _NOT_SECRETS:
-                secrets.add(value)
-    for secret in sorted(secrets, key=len, reverse=True):
+                found.add(value)
+    for secret in sorted(found.union(known), key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, mask(secret))
     for pattern in _PATTERNS:  # short values, in place
