@@ -83,6 +83,9 @@ def create_app(runtime: Runtime, *, auth_options: AuthOptions | None = None) -> 
     app.state.runtime = runtime
     app.state.auth = _auth_state(runtime, auth_options)
     install_error_handlers(app)
+    # first: the PBX's events are most of the requests, and a request is matched against the
+    # routes in order (no other route shares their paths)
+    app.include_router(build_pbx_webhook_router(webhook_resolver(runtime)))
     for router in (
         health.public,
         auth.public,
@@ -101,7 +104,6 @@ def create_app(runtime: Runtime, *, auth_options: AuthOptions | None = None) -> 
         phonebook.caller_id,
     ):
         app.include_router(router)
-    app.include_router(build_pbx_webhook_router(webhook_resolver(runtime)))
     app.include_router(agent_ws_router)
     app.include_router(recordings_router)
     app.include_router(metrics_router)
