@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from deskline.calls.events import CallEvent, CallOffered, LegRinging
+from deskline.calls.events import CallEvent, CallOffered, LegAnswered, LegRinging
 from deskline.calls.model import Direction, Party
 from deskline.connector import Contact
 from deskline.store.types import utcnow
@@ -107,6 +107,35 @@ async def test_a_known_caller_is_popped_while_the_ring_waits_to_be_stored(desk: 
     assert await stored_calls(desk) == 1
     assert desk.api_requests() == []  # the index knew Ruth: no lookup
     assert [job.kind for job in await desk.jobs()] == []
+
+
+async def test_the_rest_of_a_popped_call_pops_nothing_and_reads_nothing_early(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a call is popped, its later events find nothing due by what is cached, and the
+    early step opens no database session for them (every call's end goes through it)."""
+    await index_contact(desk, "901", "Ruth Baker", RUTH)
+    tab = Tab()
+    desk.pipeline.hub.connect("2005", tab)
+    urgent_reads: list[bool] = []
+    read = desk.db.read
+
+    def counting_read(*, urgent: bool = False) -> Any:
+        urgent_reads.append(urgent)
+        return read(urgent=urgent)
+
+    monkeypatch.setattr(desk.db, "read", counting_read)
+    await desk.ingestor(live_ring("c1", RUTH))
+    assert len(tab.messages) == 1 and urgent_reads.count(True) == 1  # the ring: read, popped
+    urgent_reads.clear()
+
+    answered = utcnow()
+    await desk.ingestor(
+        [LegAnswered(call_id="c1", at=answered, key="c1:answer:2005", extension="2005")]
+    )
+
+    assert len(tab.messages) == 1
+    assert urgent_reads.count(True) == 0
 
 
 async def test_an_unknown_caller_waits_for_the_lookup_as_before(desk: Desk) -> None:

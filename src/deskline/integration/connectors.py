@@ -172,6 +172,11 @@ class ConnectorProvider:
 
         return await self._current.read_through(session, None, read)
 
+    def cached_current(self) -> ActiveHelpdesk | object | None:
+        """:meth:`current` when it is cached (no session needed), else
+        :data:`~deskline.store.changes.MISSING`."""
+        return self._current.get(None)
+
     async def active(self, session: AsyncSession) -> ActiveHelpdesk | None:
         """The connected, enabled helpdesk (possibly ``needs_reauth``), or None."""
         helpdesk = await self.current(session)

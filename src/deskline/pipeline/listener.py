@@ -39,6 +39,7 @@ from deskline.pipeline.jobs.tickets import journal_entries, template_journals_in
 from deskline.pipeline.pop_rules import due_pops
 from deskline.pipeline.recordings import add_recording
 from deskline.pipeline.variables import customer_number
+from deskline.store.changes import MISSING
 from deskline.store.models import JobState
 from deskline.store.repositories.jobs import job_state_by_idempotency_key
 
@@ -207,6 +208,8 @@ class SourceListener:
         calls = [u.call for u in updates if u.call.is_external]
         if not any(call.direction is Direction.INBOUND for call in calls):
             return
+        if not self._may_pop_early(calls):
+            return
         pops: dict[tuple[str, str], PendingPop] = {}  # one per (call, agent) in the batch
         async with self.pipeline.db.read(urgent=True) as session:  # never waits its turn
             helpdesk = await self.pipeline.provider.active(session)
@@ -227,6 +230,24 @@ class SourceListener:
                         key, agent.pop_trigger, agent.extension, match.contact
                     )
         await self._send(list(pops.values()))
+
+    def _may_pop_early(self, calls: list[Call]) -> bool:
+        """False when, by what is cached, no call of the batch has a pop due that was not sent
+        (a call's later events, its end): :meth:`early` then needs no database session."""
+        helpdesk = self.pipeline.provider.cached_current()
+        if helpdesk is MISSING:
+            return True
+        if not isinstance(helpdesk, ActiveHelpdesk) or not helpdesk.enabled:
+            return False
+        bound = self.pipeline.cached_bound_agents(helpdesk.connection_id)
+        if bound is None:
+            return True
+        return any(
+            self._unpopped(
+                call_key(self.source, call.call_id), due_pops(call, involved_bound(call, bound))
+            )
+            for call in calls
+        )
 
     async def _lookup_running(self, session: AsyncSession, call: Call) -> bool:
         """The helpdesk lookup job of this call has not finished (so it will pop).

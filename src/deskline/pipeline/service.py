@@ -33,7 +33,7 @@ from deskline.pipeline.recordings import (
 from deskline.pipeline.screen_pop import PopHub
 from deskline.pipeline.variables import customer_number
 from deskline.settings import Settings
-from deskline.store.changes import ReadCache
+from deskline.store.changes import MISSING, ReadCache
 from deskline.store.db import Database
 from deskline.store.repositories import calls as call_rows
 
@@ -191,6 +191,11 @@ class Pipeline:
             (connection_id, number),
             lambda: self.index.find(session, connection_id, number),
         )
+
+    def cached_bound_agents(self, connection_id: int) -> dict[str, BoundAgent] | None:
+        """:meth:`bound_agents` when it is cached (no session needed), else None."""
+        found = self._bindings.get(connection_id)
+        return None if found is MISSING else found  # type: ignore[return-value]
 
     async def bound_agents(
         self, session: AsyncSession, connection_id: int

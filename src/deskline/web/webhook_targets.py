@@ -45,6 +45,10 @@ def webhook_resolver(runtime: Runtime) -> Resolver:
     )
 
     async def resolve(name: str) -> WebhookTarget | None:
+        known = cache.get(name)
+        if known is not None and versions.get(name) == known.version:  # no session needed
+            sink = await runtime.ingestors.get(name)
+            return WebhookTarget(known.kind, known.config, sink, enabled=known.enabled)
         async with runtime.db.read() as session:
             repository = PbxConnectionRepository(session, runtime.box)
             version = await versions.read_through(

@@ -172,6 +172,9 @@ class CallJob:
 
     async def bound_agents(self) -> dict[str, BoundAgent]:
         """Every bound extension of the call's helpdesk connection (the pipeline's cache)."""
+        cached = self.pipeline.cached_bound_agents(self.helpdesk.connection_id)
+        if cached is not None:
+            return cached
         async with self.pipeline.db.read() as session:
             return await self.pipeline.bound_agents(session, self.helpdesk.connection_id)
 
