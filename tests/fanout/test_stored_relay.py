@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -79,6 +80,8 @@ async def test_a_workers_pop_reaches_the_agents_serve_unchanged(
 
     [message] = tab.received
     assert message["call_id"] == "simulator:c1"
+    # on SQLite the serve polls; on PostgreSQL it also listens for the worker's notices
+    assert (serve.relay.notices is None) == (db.dialect == "sqlite")  # type: ignore[attr-defined]
     assert message["contact"]["first_name"] == HOSTILE.first_name
     assert message["contact"]["last_name"] == HOSTILE.last_name
     assert serve.relay.ready
@@ -194,52 +197,45 @@ async def test_a_worker_prunes_old_relayed_pops_when_no_serve_reads_them(db: Dat
     assert claims == ["pop:simulator:new:2005"]
 
 
-@pytest.mark.postgres
-async def test_on_postgresql_a_stored_pop_is_read_at_once_not_at_the_next_poll(
-    postgres_db: Database,
-) -> None:
-    """The worker's notice wakes the serve's reader: its poll is a minute away."""
-    stores = StoredPopRelay(postgres_db, subscribe=False, name="worker-1")
-    worker = PopHub(relay=stores, hold_seconds=0)
-    relay = StoredPopRelay(postgres_db, StoredRelayOptions(poll_seconds=60.0), name="serve-a")
+@asynccontextmanager
+async def listening_serve(
+    db: Database, notice_retry_seconds: float = 5.0
+) -> AsyncIterator[tuple[PopHub, Process]]:
+    """On PostgreSQL: a worker's hub and a serve whose poll is a minute away, once the serve
+    listens for notices."""
+    worker = PopHub(relay=StoredPopRelay(db, subscribe=False, name="worker-1"), hold_seconds=0)
+    options = StoredRelayOptions(poll_seconds=60.0, notice_retry_seconds=notice_retry_seconds)
+    relay = StoredPopRelay(db, options, name="serve-a")
     serve = Process(PopHub(relay=relay, hold_seconds=60), relay)
     await relay.start(serve.hub)
     try:
         assert relay.notices is not None
         await asyncio.wait_for(relay.notices.listening.wait(), 10)
-        tab = serve.open_tab("2005")
-        for n in range(3):  # each one wakes it again
-            assert await worker.pop(f"simulator:c{n}", PopTrigger.RINGING, "2005", HOSTILE)
-            await until(lambda n=n: len(tab.received) == n + 1)  # type: ignore[misc]
-        assert [m["call_id"] for m in tab.received] == [f"simulator:c{n}" for n in range(3)]
+        yield worker, serve
     finally:
         await relay.aclose()
     assert not relay.notices.listening.is_set()
 
 
-async def test_on_sqlite_the_relay_polls_and_listens_for_nothing(
-    db: Database, worker: PopHub, serves: list[Process]
+@pytest.mark.postgres
+async def test_on_postgresql_a_stored_pop_is_read_at_once_not_at_the_next_poll(
+    postgres_db: Database,
 ) -> None:
-    serve = await start(serves, db, "serve-a")
-    tab = serve.open_tab("2005")
-    assert await worker.pop("simulator:c1", PopTrigger.RINGING, "2005", HOSTILE)
-    await until(lambda: bool(tab.received))
-    assert (serve.relay.notices is None) == (db.dialect == "sqlite")  # type: ignore[attr-defined]
+    """The worker's notice wakes the serve's reader: its poll is a minute away."""
+    async with listening_serve(postgres_db) as (worker, serve):
+        tab = serve.open_tab("2005")
+        for n in range(3):  # each one wakes it again
+            assert await worker.pop(f"simulator:c{n}", PopTrigger.RINGING, "2005", HOSTILE)
+            await until(lambda n=n: len(tab.received) == n + 1)  # type: ignore[misc]
+        assert [m["call_id"] for m in tab.received] == [f"simulator:c{n}" for n in range(3)]
 
 
 @pytest.mark.postgres
 async def test_on_postgresql_a_broken_listening_connection_is_made_again(
     postgres_db: Database,
 ) -> None:
-    stores = StoredPopRelay(postgres_db, subscribe=False, name="worker-1")
-    worker = PopHub(relay=stores, hold_seconds=0)
-    options = StoredRelayOptions(poll_seconds=60.0, notice_retry_seconds=0.1)
-    relay = StoredPopRelay(postgres_db, options, name="serve-a")
-    serve = Process(PopHub(relay=relay, hold_seconds=60), relay)
-    await relay.start(serve.hub)
-    try:
-        assert relay.notices is not None
-        await asyncio.wait_for(relay.notices.listening.wait(), 10)
+    async with listening_serve(postgres_db, notice_retry_seconds=0.1) as (worker, serve):
+        notices = serve.relay.notices  # type: ignore[attr-defined]
         async with postgres_db.transaction() as session:  # what a database restart does to it
             ended = await session.execute(
                 text(
@@ -248,11 +244,9 @@ async def test_on_postgresql_a_broken_listening_connection_is_made_again(
                 )
             )
             assert ended.scalars().all() == [True]
-        await until(lambda: not relay.notices.listening.is_set())  # type: ignore[union-attr]
-        await asyncio.wait_for(relay.notices.listening.wait(), 10)
+        await until(lambda: not notices.listening.is_set())
+        await asyncio.wait_for(notices.listening.wait(), 10)
 
         tab = serve.open_tab("2005")
         assert await worker.pop("simulator:c1", PopTrigger.RINGING, "2005", HOSTILE)
         await until(lambda: bool(tab.received))
-    finally:
-        await relay.aclose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -223,27 +224,18 @@ async def test_deferred_writes_commit_with_success(db: Database, handlers: Handl
     assert "saving the job's result failed" in bad.last_error
 
 
-async def test_after_success_steps_run_once_the_success_is_committed(
-    db: Database, handlers: HandlerRegistry
-) -> None:
-    seen: list[tuple[int, object]] = []
+Steps = Callable[[ClaimedJob, JobContext], None]
+
+
+async def _ok_retried_and_failed(
+    db: Database, handlers: HandlerRegistry, steps: Steps
+) -> tuple[int, int, int]:
+    """Three jobs, run to the end: one succeeds, one fails twice (retried once), one fails for
+    good at once; each handler first registers ``steps(job, context)``. Their ids."""
 
     def registering(outcome: Exception | None) -> Any:
         async def handler(job: ClaimedJob, context: JobContext) -> str:
-            async def remember(session: AsyncSession) -> None:
-                await put_setting(session, f"ticket-of-job:{job.id}", 7)
-
-            async def look(job_id: int = job.id) -> None:
-                async with db.read() as session:  # another session sees the committed success
-                    seen.append((job_id, await get_setting(session, f"ticket-of-job:{job_id}")))
-                    assert (await _job(db, job_id)).state == JobState.SUCCEEDED
-
-            async def broken() -> None:
-                raise RuntimeError("the pop could not be sent")
-
-            context.on_success(remember)
-            context.after_success(broken)  # logged; the steps after it still run
-            context.after_success(look)
+            steps(job, context)
             if outcome is not None:
                 raise outcome
             return "done"
@@ -257,11 +249,37 @@ async def test_after_success_steps_run_once_the_success_is_committed(
     retry_id = await _add(db, "test.retry", max_attempts=2)
     failed_id = await _add(db, "test.fails")
     await _drain(Worker(db, "w1", FAST))
-
-    assert seen == [(ok_id, 7)]  # never for an attempt that did not succeed
     assert (await _job(db, ok_id)).state == JobState.SUCCEEDED
     assert await _outcomes(db, retry_id) == ["retry", "failed"]
     assert (await _job(db, failed_id)).state == JobState.FAILED
+    return ok_id, retry_id, failed_id
+
+
+async def _broken() -> None:
+    raise RuntimeError("the pop could not be sent")
+
+
+async def test_after_success_steps_run_once_the_success_is_committed(
+    db: Database, handlers: HandlerRegistry
+) -> None:
+    seen: list[tuple[int, object]] = []
+
+    def steps(job: ClaimedJob, context: JobContext) -> None:
+        async def remember(session: AsyncSession) -> None:
+            await put_setting(session, f"ticket-of-job:{job.id}", 7)
+
+        async def look(job_id: int = job.id) -> None:
+            async with db.read() as session:  # another session sees the committed success
+                seen.append((job_id, await get_setting(session, f"ticket-of-job:{job_id}")))
+                assert (await _job(db, job_id)).state == JobState.SUCCEEDED
+
+        context.on_success(remember)
+        context.after_success(_broken)  # logged; the steps after it still run
+        context.after_success(look)
+
+    ok_id, _, _ = await _ok_retried_and_failed(db, handlers, steps)
+
+    assert seen == [(ok_id, 7)]  # never for an attempt that did not succeed
 
 
 async def test_after_failure_steps_run_once_the_failure_for_good_is_committed(
@@ -269,35 +287,19 @@ async def test_after_failure_steps_run_once_the_failure_for_good_is_committed(
 ) -> None:
     seen: list[tuple[int, int]] = []
 
-    def registering(outcome: Exception | None) -> Any:
-        async def handler(job: ClaimedJob, context: JobContext) -> str:
-            async def look(job_id: int = job.id, attempt: int = job.attempt) -> None:
-                assert (await _job(db, job_id)).state == JobState.FAILED  # seen committed
-                seen.append((job_id, attempt))
+    def steps(job: ClaimedJob, context: JobContext) -> None:
+        async def look(job_id: int = job.id, attempt: int = job.attempt) -> None:
+            assert (await _job(db, job_id)).state == JobState.FAILED  # seen committed
+            seen.append((job_id, attempt))
 
-            async def broken() -> None:
-                raise RuntimeError("the pop could not be sent")
+        context.after_failure(_broken)  # logged; the steps after it still run
+        context.after_failure(look)
 
-            context.after_failure(broken)  # logged; the steps after it still run
-            context.after_failure(look)
-            if outcome is not None:
-                raise outcome
-            return "done"
-
-        return handler
-
-    handlers.add("test.ok", registering(None))
-    handlers.add("test.retry", registering(JobError("helpdesk busy")))
-    handlers.add("test.fails", registering(PermanentJobError("refused")))
-    ok_id = await _add(db, "test.ok")
-    retry_id = await _add(db, "test.retry", max_attempts=2)
-    failed_id = await _add(db, "test.fails")
-    await _drain(Worker(db, "w1", FAST))
+    _, retry_id, failed_id = await _ok_retried_and_failed(db, handlers, steps)
 
     # once per job that failed for good, after its last attempt; never after a success or an
     # attempt that is tried again
     assert sorted(seen) == sorted([(retry_id, 2), (failed_id, 1)])
-    assert (await _job(db, ok_id)).state == JobState.SUCCEEDED
 
 
 async def test_a_record_of_the_attempt_that_cannot_be_saved_does_not_cost_the_attempt(

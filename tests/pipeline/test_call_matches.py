@@ -4,30 +4,14 @@ a process that did not see the ring (a separate worker) reads the index as it is
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from deskline.connector import Contact
 from deskline.pipeline.service import CallMatches
-from deskline.store.db import Database
-from tests.fakes.zendesk import RunningEmulator
-from tests.pipeline.harness import Desk, connect_desk, inbound_answered
+from tests.pipeline.harness import Desk, inbound_answered
 from tests.pipeline.test_pops_sync_recordings import Tab
 
 RUTH = "+15135557611"
-
-
-@pytest.fixture
-async def desk(
-    sqlite_db: Database, tmp_path: Path, zendesk: RunningEmulator
-) -> AsyncIterator[Desk]:
-    connected = await connect_desk(sqlite_db, tmp_path, zendesk)
-    try:
-        yield connected
-    finally:
-        await connected.pipeline.provider.aclose()
 
 
 async def index(desk: Desk, name: str) -> str:
