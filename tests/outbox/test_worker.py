@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.errors import JobError, PermanentJobError
@@ -509,3 +510,33 @@ async def test_a_helpdesk_error_says_when_the_helpdesk_was_unavailable() -> None
         ).unavailable_service
         is None
     )
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_an_idle_worker_claims_a_job_added_elsewhere_at_once(
+    postgres_db: Database,
+) -> None:
+    """Its poll is a minute away: the notice that comes with each job wakes it."""
+    db = postgres_db
+    worker = Worker(db, "w1", replace(FAST, poll_seconds=60.0))
+    running = asyncio.create_task(worker.run())
+    try:
+        await asyncio.sleep(0)
+        assert worker.notices is not None
+        await asyncio.wait_for(worker.notices.listening.wait(), 10)
+        await asyncio.sleep(0.1)  # its first look (on listening) is over: idle now
+        first = await _add(db, "test.echo", {"message": "one"})
+        second = await _add(db, "test.echo", {"message": "two"})
+        for job_id in (first, second):
+            await _until_succeeded(db, job_id)
+    finally:
+        worker.stop()
+        await asyncio.wait_for(running, 10)
+    assert not worker.notices.listening.is_set()
+
+
+async def _until_succeeded(db: Database, job_id: int, seconds: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while (await _job(db, job_id)).state != JobState.SUCCEEDED:
+        assert asyncio.get_running_loop().time() < deadline, f"job {job_id} was not run"
+        await asyncio.sleep(0.02)

@@ -17,7 +17,7 @@ delivered in-process at once, as with one process, and claimed in memory; a rela
 call the hub already popped for that agent is not sent again.
 
 On PostgreSQL the worker also sends a notice with each stored pop, and a ``serve`` reads the
-table as soon as one arrives (:mod:`deskline.fanout.notices`); the poll remains for SQLite and
+table as soon as one arrives (:mod:`deskline.store.notices`); the poll remains for SQLite and
 for the moments the listening connection is being made.
 
 Each read takes the rows after the last id seen, and those created within
@@ -40,11 +40,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from deskline.errors import StorageError
 from deskline.fanout.availability import Availability
-from deskline.fanout.notices import RelayNotices, notify_relayed_pop
 from deskline.fanout.relay import process_name
 from deskline.pipeline.screen_pop import PopHub
 from deskline.store.db import Database
 from deskline.store.models import PopClaim, RelayedPop
+from deskline.store.notices import ChannelListener, listens, notify
 from deskline.store.repositories._dialect import insert_ignoring_conflicts
 from deskline.store.types import utcnow
 
@@ -54,6 +54,8 @@ RELAYED = cast(Table, RelayedPop.__table__)
 CLAIMS = cast(Table, PopClaim.__table__)
 _UNAVAILABLE = (StorageError, SQLAlchemyError, OSError)
 _REMEMBERED_CLAIMS = 20_000
+CHANNEL = "deskline_relayed_pops"
+"""Notified with each stored pop (PostgreSQL): the serves read the table at once."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ class StoredPopRelay:
         self._task: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
         self._wake = asyncio.Event()
-        self.notices: RelayNotices | None = None
+        self.notices: ChannelListener | None = None
         """On PostgreSQL, in a subscribing relay: the notices that wake the reader."""
         self._notices_task: asyncio.Task[None] | None = None
         self._relayed: OrderedDict[str, None] = OrderedDict()
@@ -131,9 +133,12 @@ class StoredPopRelay:
         if self.subscribe and self._task is None:
             self._closing.clear()
             self._task = asyncio.create_task(self._listen(), name="pop-relay-database")
-            if self.db.dialect == "postgresql":
-                self.notices = RelayNotices(
-                    self.db, self._wake, retry_seconds=self.options.notice_retry_seconds
+            if listens(self.db):
+                self.notices = ChannelListener(
+                    self.db,
+                    CHANNEL,
+                    self._wake.set,
+                    retry_seconds=self.options.notice_retry_seconds,
                 )
                 self._notices_task = asyncio.create_task(
                     self.notices.run(), name="pop-relay-notices"
@@ -160,7 +165,7 @@ class StoredPopRelay:
                 await session.execute(
                     insert(RELAYED).values(claim=claim, message=message, origin=self.name)
                 )
-                await notify_relayed_pop(session)
+                await notify(session, CHANNEL)
         except _UNAVAILABLE as exc:
             self._lost(exc)
             return False

@@ -1,5 +1,8 @@
 """Adding a job in the caller's transaction: the job commits with the state change that
-caused it, or not at all."""
+caused it, or not at all.
+
+On PostgreSQL a job that is due at once also notifies :data:`JOBS_CHANNEL` (on commit), so
+idle workers in other processes claim it at once instead of at their next poll."""
 
 from __future__ import annotations
 
@@ -9,10 +12,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.store.models import Job
+from deskline.store.notices import notify
 from deskline.store.repositories.jobs import add_job, add_job_once
+from deskline.store.types import utcnow
 
 DEFAULT_PRIORITY = 0
 DEFAULT_MAX_ATTEMPTS = 10
+JOBS_CHANNEL = "deskline_jobs"
 
 
 async def enqueue(
@@ -34,7 +40,7 @@ async def enqueue(
     first among due jobs.
     """
     _check(kind, max_attempts)
-    return await add_job(
+    job = await add_job(
         session,
         kind=kind,
         payload=payload,
@@ -44,6 +50,8 @@ async def enqueue(
         run_after=run_after,
         max_attempts=max_attempts,
     )
+    await _announce(session, run_after)
+    return job
 
 
 async def enqueue_once(
@@ -70,7 +78,16 @@ async def enqueue_once(
         run_after=run_after,
         max_attempts=max_attempts,
     )
-    return job_id is not None
+    if job_id is None:
+        return False
+    await _announce(session, run_after)
+    return True
+
+
+async def _announce(session: AsyncSession, run_after: datetime | None) -> None:
+    """Wake the other processes' idle workers when the transaction commits (PostgreSQL)."""
+    if run_after is None or run_after <= utcnow():
+        await notify(session, JOBS_CHANNEL)
 
 
 def _check(kind: str, max_attempts: int) -> None:

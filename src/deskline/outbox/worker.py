@@ -12,6 +12,10 @@ until the budget has room, with no attempt recorded or counted. While a handler 
 lines carry the job's call id and its helpdesk requests the priority of its kind
 (:func:`~deskline.budget.priority_for_job_kind`). Attempts are counted in
 ``deskline_job_attempts_total{kind,outcome}``.
+
+An idle worker looks for due jobs every ``poll_seconds``, and at once when its own process
+enqueued one (:meth:`Worker.wake`) or, on PostgreSQL, when another process did (a notice on
+``deskline_jobs``, :mod:`deskline.store.notices`).
 """
 
 from __future__ import annotations
@@ -36,10 +40,12 @@ from deskline.errors import JobError, PermanentJobError
 from deskline.observability.context import bind_call_id, call_id_of_job
 from deskline.observability.metrics import JOB_ATTEMPTS
 from deskline.outbox.backoff import RetryPolicy, retry_delay
+from deskline.outbox.enqueue import JOBS_CHANNEL
 from deskline.outbox.handlers import AfterCommit, DeferredWrite, JobContext, handler_for
 from deskline.settings import Settings
 from deskline.store.db import Database
 from deskline.store.models import AttemptOutcome
+from deskline.store.notices import ChannelListener, listens
 from deskline.store.repositories import job_claims
 from deskline.store.repositories.job_claims import ClaimedJob
 from deskline.store.types import utcnow
@@ -103,6 +109,8 @@ class Worker:
         """Services for which this worker put jobs back (released at the next answer)."""
         self._released_at: dict[str, float] = {}
         """When this worker last released the jobs waiting for each service (monotonic)."""
+        self.notices: ChannelListener | None = None
+        """On PostgreSQL, while :meth:`run` runs: the notices of jobs added elsewhere."""
 
     def __repr__(self) -> str:
         return f"Worker({self.worker_id!r})"
@@ -119,16 +127,19 @@ class Worker:
     async def run(self, stop_event: asyncio.Event | None = None) -> None:
         """Work until :meth:`stop` is called or ``stop_event`` is set, then finish the jobs
         in hand. Up to ``concurrency`` jobs run at once (never two of one ordering key)."""
-        watcher = None
+        helpers: list[asyncio.Task[None]] = []
         if stop_event is not None:
-            watcher = asyncio.create_task(self._stop_on(stop_event))
+            helpers.append(asyncio.create_task(self._stop_on(stop_event)))
+        if listens(self.db):  # jobs added by other processes: claimed at once
+            self.notices = ChannelListener(self.db, JOBS_CHANNEL, self.wake)
+            helpers.append(asyncio.create_task(self.notices.run(), name="outbox-notices"))
         try:
             await self._loop()
         finally:
-            if watcher is not None:
-                watcher.cancel()
+            for helper in helpers:
+                helper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await watcher
+                    await helper
 
     async def _stop_on(self, stop_event: asyncio.Event) -> None:
         await stop_event.wait()
