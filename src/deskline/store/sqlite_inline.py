@@ -272,16 +272,15 @@ class InlineAdaptedConnection(AsyncAdapt_aiosqlite_connection):
             raise DBAPIError.instance(statement, None, error, sqlite3.Error) from error
 
     def commit(self) -> None:
-        if self.inline._connection is not None:
-            try:
-                self.inline.commit_now()
-            except Exception as error:
-                self._handle_exception(error)
+        self._directly(self.inline.commit_now)
 
     def rollback(self) -> None:
+        self._directly(self.inline.rollback_now)
+
+    def _directly(self, step: Callable[[], None]) -> None:
         if self.inline._connection is not None:
             try:
-                self.inline.rollback_now()
+                step()
             except Exception as error:
                 self._handle_exception(error)
 

@@ -46,9 +46,14 @@ def webhook_resolver(runtime: Runtime) -> Resolver:
 
     async def resolve(name: str) -> WebhookTarget | None:
         known = cache.get(name)
-        if known is not None and versions.get(name) == known.version:  # no session needed
-            sink = await runtime.ingestors.get(name)
-            return WebhookTarget(known.kind, known.config, sink, enabled=known.enabled)
+        if known is None or versions.get(name) != known.version:  # else: no session needed
+            known = await reload(name)
+            if known is None:
+                return None
+        sink = await runtime.ingestors.get(name)
+        return WebhookTarget(known.kind, known.config, sink, enabled=known.enabled)
+
+    async def reload(name: str) -> _Resolved | None:
         async with runtime.db.read() as session:
             repository = PbxConnectionRepository(session, runtime.box)
             version = await versions.read_through(
@@ -66,8 +71,7 @@ def webhook_resolver(runtime: Runtime) -> Resolver:
                 if len(cache) >= _MAX_CACHED:
                     cache.clear()
                 cache[name] = known
-        sink = await runtime.ingestors.get(name)
-        return WebhookTarget(known.kind, known.config, sink, enabled=known.enabled)
+            return known
 
     return resolve
 

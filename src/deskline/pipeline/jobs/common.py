@@ -37,7 +37,6 @@ from deskline.pipeline.bindings import BoundAgent
 from deskline.pipeline.contact_index import IndexedContact, IndexMatch
 from deskline.pipeline.recordings import recording_of_call
 from deskline.pipeline.request_log import RequestContext, collecting, watch
-from deskline.pipeline.variables import customer_number
 from deskline.store.models import CallAction, Job, JobState, Recording
 from deskline.store.repositories.job_claims import make_due_now
 from deskline.store.types import utcnow
@@ -170,6 +169,18 @@ class CallJob:
     async def _write_done(self, session: AsyncSession) -> None:
         await record_done_actions(session, self.source, self.call_id, self._done)
 
+    async def read_known_contact(self, session: AsyncSession) -> IndexedContact | None:
+        """The contact this call already has (its done ``contact`` action), read from the
+        index in ``session`` unless this job holds it already; None when it has none."""
+        row = self.action("contact")
+        if row is None or row.state != ActionState.DONE or not row.remote_id:
+            return None
+        if self.contact is None or self.contact.remote_id != row.remote_id:
+            connection_id = self.helpdesk.connection_id
+            found = await self.pipeline.index.get(session, connection_id, row.remote_id)
+            self.contact = found or IndexedContact(remote_id=row.remote_id)
+        return self.contact
+
     async def bound_agents(self) -> dict[str, BoundAgent]:
         """Every bound extension of the call's helpdesk connection (the pipeline's cache)."""
         cached = self.pipeline.cached_bound_agents(self.helpdesk.connection_id)
@@ -253,20 +264,11 @@ async def _read_contact(job: CallJob, session: AsyncSession, need: ContactNeed) 
     """The call's known contact, or (``INDEXED``) the index's match where the job's contact
     resolution would read it (:func:`~deskline.pipeline.jobs.contacts.resolve_contact`): the
     one the call matched when it rang, when that was in this process."""
-    pipeline, connection_id = job.pipeline, job.helpdesk.connection_id
-    known = job.action("contact")
-    if known is not None and known.state == ActionState.DONE and known.remote_id:
-        found = await pipeline.index.get(session, connection_id, known.remote_id)
-        job.contact = found or IndexedContact(remote_id=known.remote_id)
-        return
-    if need is not ContactNeed.INDEXED:
-        return
-    number = customer_number(job.call)
-    if not number or not pipeline.lookupable(number):
+    if await job.read_known_contact(session) is not None or need is not ContactNeed.INDEXED:
         return
     if job.helpdesk.settings.always_query_helpdesk and not job.done("lookup"):
         return  # the helpdesk is asked first
-    job.indexed = await pipeline.call_match(session, job.helpdesk, job.source, job.call)
+    job.indexed = await job.pipeline.call_match(session, job.helpdesk, job.source, job.call)
 
 
 def pipeline_handler(

@@ -38,11 +38,8 @@ async def known_contact(job: CallJob) -> IndexedContact | None:
         return None
     if job.contact is not None and job.contact.remote_id == row.remote_id:
         return job.contact
-    pipeline, connection_id = job.pipeline, job.helpdesk.connection_id
-    async with pipeline.db.read() as session:
-        found = await pipeline.index.get(session, connection_id, row.remote_id)
-    job.contact = found or IndexedContact(remote_id=row.remote_id)
-    return job.contact
+    async with job.pipeline.db.read() as session:
+        return await job.read_known_contact(session)
 
 
 async def known_or_indexed_contact(job: CallJob) -> IndexedContact | None:

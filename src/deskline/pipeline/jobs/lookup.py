@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 
 async def run_lookup(job: CallJob) -> str | None:
-    job.context.after_failure(partial(_pop_without_contact, job))
+    job.context.after_failure(partial(_pop_from_stored_call, job, None, changed_only=False))
     creates = job.helpdesk.settings.contact_creation.creates_for
     create = job.call.direction is not None and creates(job.call.direction)
     contact = await resolve_contact(job, create=create)
@@ -37,34 +37,27 @@ async def run_lookup(job: CallJob) -> str | None:
     if contact is not None:
         notes.append(await sync_to_phonebook(job, contact))
     notes.append(await pop_due(job, contact))
-    job.context.after_success(partial(_pop_newly_due, job, contact))
+    job.context.after_success(partial(_pop_from_stored_call, job, contact, changed_only=True))
     return "; ".join(notes)
 
 
-async def _pop_newly_due(job: CallJob, contact: IndexedContact | None) -> None:
-    """Once the lookup's success is committed: pop what the call's changes during the job made
-    due (an "ended" pop of a call that ended while the helpdesk was asked). The ingest that
-    stored such a change saw this job still running and left the pop to it; whichever of the
-    two looks last sees the other's commit, so the pop is neither lost nor sent twice."""
+async def _pop_from_stored_call(
+    job: CallJob, contact: IndexedContact | None, *, changed_only: bool
+) -> None:
+    """Once the lookup's outcome is committed, pop what the call as stored now makes due.
+
+    The ingest leaves a call's pops to its running lookup job, and a change stored while the
+    job ran (an "ended" pop of a call that ended while the helpdesk was asked) would otherwise
+    pop only with the call's next change, never when it was the last. Whichever of the two
+    looks last sees the other's commit, so the pop is neither lost nor sent twice. After a
+    success (``changed_only``) the job has popped the call as it started from; after a
+    failure for good nothing was popped, and the pops go without a contact."""
     async with job.pipeline.db.read() as session:
         call = await job.pipeline.load_call(job.source, job.call_id, session)
-    if call is None or call == job.call:
+    if call is None or (changed_only and call == job.call):
         return
     job.call = call
     await pop_due(job, contact, committed=True)
-
-
-async def _pop_without_contact(job: CallJob) -> None:
-    """Once the lookup's failure for good is committed: the pops it held back go without a
-    contact (the agent still sees the call). The ingest leaves a call's pops to its running
-    lookup job; a change stored while the job ran would otherwise pop only with the call's
-    next change, and never when it was the last ("ended")."""
-    async with job.pipeline.db.read() as session:
-        call = await job.pipeline.load_call(job.source, job.call_id, session)
-    if call is None:
-        return
-    job.call = call
-    await pop_due(job, None, committed=True)
 
 
 async def run_create_contact(job: CallJob) -> str | None:
