@@ -5,6 +5,7 @@ place the calls (while an optional fault plays out), wait until deskline has fin
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
@@ -16,6 +17,7 @@ from bench.harness.audit import Audit, Drained, audit_installation, request_kind
 from bench.harness.calls import PlannedCall
 from bench.harness.driver import AgentConsoles, CallDriver, DrivenCall
 from bench.harness.installation import Installation
+from bench.harness.procstats import cpu_seconds
 from bench.harness.seeding import seed_emulator_users, seed_local_index
 
 Fault = Callable[[Installation, asyncio.Event], Coroutine[Any, Any, dict[str, Any]]]
@@ -42,6 +44,8 @@ class LoadRun:
     serve_cpu_seconds: float
     workers_cpu_seconds: float
     emulator_cpu_seconds: float
+    driver_cpu_seconds: float
+    """This process: the PBX driver and the agents' consoles (and little else meanwhile)."""
     fault: dict[str, Any] = field(default_factory=dict)
     driver_statuses: dict[str, int] = field(default_factory=dict)
     worker_exits: list[dict[str, Any]] = field(default_factory=list)
@@ -95,6 +99,7 @@ class LoadRun:
                 "serve": round(self.serve_cpu_seconds, 1),
                 "workers": round(self.workers_cpu_seconds, 1),
                 "emulator": round(self.emulator_cpu_seconds, 1),
+                "driver": round(self.driver_cpu_seconds, 1),
             },
             **({"fault": self.fault} if self.fault else {}),
             **({"workers_exited": self.worker_exits} if self.worker_exits else {}),
@@ -160,6 +165,7 @@ async def run_load(
         serve_cpu_seconds=cpu_after[0] - cpu_before[0],
         workers_cpu_seconds=max(0.0, cpu_after[1] - cpu_before[1]),
         emulator_cpu_seconds=cpu_after[2] - cpu_before[2],
+        driver_cpu_seconds=cpu_after[3] - cpu_before[3],
         fault=fault_report,
         driver_statuses=dict(driver.stats.statuses),
         worker_exits=desk.worker_exits(),
@@ -167,8 +173,13 @@ async def run_load(
     )
 
 
-def _cpu(desk: Installation) -> tuple[float, float, float]:
-    return desk.serve_cpu_seconds(), desk.workers_cpu_seconds(), desk.emulator_cpu_seconds()
+def _cpu(desk: Installation) -> tuple[float, float, float, float]:
+    return (
+        desk.serve_cpu_seconds(),
+        desk.workers_cpu_seconds(),
+        desk.emulator_cpu_seconds(),
+        cpu_seconds(os.getpid()),
+    )
 
 
 def now_iso() -> str:

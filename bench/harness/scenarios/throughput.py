@@ -6,6 +6,7 @@ journal, screen pops to connected agents, recording links."""
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +38,21 @@ def throughput_run(desk: Installation, sizes: Sizes, calls: int) -> LoadRun:
 
 def _figures(run: LoadRun) -> dict[str, Any]:
     cpu = run.serve_cpu_seconds + run.workers_cpu_seconds
+    calls = max(1, len(run.calls))
+    around = (run.emulator_cpu_seconds + run.driver_cpu_seconds) / calls
     return {
         **run.summary(),
         "calls_per_second": _rounded(run.calls_per_second),
         "deskline_cpu_ms_per_call": round(cpu * 1000 / max(1, len(run.calls)), 1),
         "emulator_cpu_ms_per_call": round(
             run.emulator_cpu_seconds * 1000 / max(1, len(run.calls)), 1
+        ),
+        "driver_cpu_ms_per_call": round(run.driver_cpu_seconds * 1000 / calls, 1),
+        "cores": os.cpu_count(),
+        # the most this machine could carry if deskline itself cost nothing: the emulator and
+        # the driver share its cores with deskline
+        "machine_ceiling_calls_per_second": (
+            round((os.cpu_count() or 1) / around) if around > 0 else None
         ),
         "requests_per_call": round(run.requests_per_call, 2),
         "driver_ceiling_calls_per_second": run.driver_ceiling,
