@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from deskline.store.direct import DirectStatement, bound
 from deskline.store.models import CallAction
-from deskline.store.repositories._dialect import dialect_insert
+from deskline.store.repositories._dialect import dialect_insert, insert_of
 from deskline.store.types import utcnow
 
 
@@ -103,26 +104,34 @@ async def record_action(
     return row
 
 
-_DONE_UPSERTS: dict[str, Any] = {}
-
-
-def _done_upsert(session: AsyncSession) -> Any:
-    """``INSERT … ON CONFLICT (key) DO UPDATE`` of done actions, built once per dialect."""
-    dialect = session.get_bind().dialect.name
-    statement = _DONE_UPSERTS.get(dialect)
-    if statement is None:
-        insert = dialect_insert(session, CallAction)
-        statement = insert.on_conflict_do_update(
-            index_elements=["key"],
-            set_={
-                "state": insert.excluded.state,
-                "remote_id": insert.excluded.remote_id,
-                "detail": insert.excluded.detail,
-                "updated_at": insert.excluded.updated_at,
-            },
+def _done_upsert(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT (key) DO UPDATE`` of a done action."""
+    insert = insert_of(dialect, CallAction.__table__).values(
+        bound(
+            "key",
+            "source",
+            "pbx_call_id",
+            "action",
+            "state",
+            "remote_id",
+            "detail",
+            "created_at",
+            "updated_at",
         )
-        _DONE_UPSERTS[dialect] = statement
-    return statement
+    )
+    return insert.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "state": insert.excluded.state,
+            "remote_id": insert.excluded.remote_id,
+            "detail": insert.excluded.detail,
+            "updated_at": insert.excluded.updated_at,
+        },
+    )
+
+
+_DONE_UPSERT = DirectStatement(_done_upsert)
+"""Built once per dialect, run on the driver (:mod:`deskline.store.direct`)."""
 
 
 async def record_done_actions(
@@ -131,23 +140,21 @@ async def record_done_actions(
     call_id: str,
     actions: Mapping[str, tuple[str | None, dict[str, Any]]],
 ) -> None:
-    """Record several actions of a call as done — ``{action: (remote_id, detail)}`` — in one
-    Core statement (no rows returned: for writes that only need to be saved)."""
-    if not actions:
-        return
+    """Record several actions of a call as done — ``{action: (remote_id, detail)}`` — with
+    Core statements (no rows returned: for writes that only need to be saved)."""
     now = utcnow()
-    rows = [
-        {
-            "key": action_key(source, call_id, action),
-            "source": source,
-            "pbx_call_id": call_id,
-            "action": action,
-            "state": ActionState.DONE,
-            "remote_id": remote_id,
-            "detail": detail,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for action, (remote_id, detail) in actions.items()
-    ]
-    await session.execute(_done_upsert(session), rows)
+    for action, (remote_id, detail) in actions.items():
+        await _DONE_UPSERT.execute(
+            session,
+            {
+                "key": action_key(source, call_id, action),
+                "source": source,
+                "pbx_call_id": call_id,
+                "action": action,
+                "state": ActionState.DONE,
+                "remote_id": remote_id,
+                "detail": detail,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )

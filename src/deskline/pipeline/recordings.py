@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlencode
 
-from sqlalchemy import Table, bindparam, case, literal, select, update
+from sqlalchemy import String, Table, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.crypto import derive_key
@@ -33,8 +33,9 @@ from deskline.pbx.recordings import (
     RecordingUnavailableError,
 )
 from deskline.store.db import Database
+from deskline.store.direct import DirectStatement, bound
 from deskline.store.models import Recording
-from deskline.store.repositories._dialect import insert_ignoring_conflicts
+from deskline.store.repositories._dialect import insert_of
 from deskline.store.types import utcnow
 
 RecordingFetcher = Callable[[str, str, Path], Awaitable[FetchedRecording]]
@@ -105,24 +106,59 @@ async def ensure_recording(session: AsyncSession, source: str, call_id: str, ref
     return row
 
 
+_RECORDINGS = cast(Table, Recording.__table__)
+_ADD = DirectStatement(
+    lambda dialect: (
+        insert_of(dialect, _RECORDINGS)
+        .values(
+            bound("token", "source", "pbx_call_id", "ref", "state", "attempts", "created_at")
+            | {"updated_at": bindparam("created_at")}
+        )
+        .on_conflict_do_nothing(index_elements=["source", "pbx_call_id"])
+    )
+)
+_FETCHED = DirectStatement(
+    update(_RECORDINGS)
+    .where(_RECORDINGS.c.token == bindparam("of_token"))
+    .values(
+        bound("content_type", "size", "cache_path")
+        | {
+            "state": RecordingState.READY,
+            "attempts": _RECORDINGS.c.attempts + 1,
+            "updated_at": bindparam("now"),
+        }
+    )
+)
+_NOT_FETCHED = DirectStatement(
+    update(_RECORDINGS)
+    .where(_RECORDINGS.c.token == bindparam("of_token"))
+    .values(
+        state=case(
+            (_RECORDINGS.c.state == RecordingState.READY, _RECORDINGS.c.state),
+            else_=bindparam("state", type_=String),
+        ),
+        attempts=_RECORDINGS.c.attempts + 1,
+        updated_at=bindparam("now"),
+    )
+)
+"""Built once, run on the driver (:mod:`deskline.store.direct`): every call's ingest adds
+its recording, its ticket job fetches it."""
+
+
 async def add_recording(session: AsyncSession, source: str, call_id: str, ref: str) -> None:
     """:func:`ensure_recording` in one statement, for a writer that needs no row back (the
     ingest): the row is inserted unless the call has one (which keeps its token)."""
-    now = utcnow()
-    await session.execute(
-        insert_ignoring_conflicts(session, Recording, ["source", "pbx_call_id"]),
-        [
-            {
-                "token": secrets.token_urlsafe(24),
-                "source": source,
-                "pbx_call_id": call_id,
-                "ref": ref,
-                "state": RecordingState.PENDING,
-                "attempts": 0,
-                "created_at": now,
-                "updated_at": now,
-            }
-        ],
+    await _ADD.execute(
+        session,
+        {
+            "token": secrets.token_urlsafe(24),
+            "source": source,
+            "pbx_call_id": call_id,
+            "ref": ref,
+            "state": RecordingState.PENDING,
+            "attempts": 0,
+            "created_at": utcnow(),
+        },
     )
 
 
@@ -221,27 +257,19 @@ class RecordingCache:
     def _note(self, token: str, state: str, fetched: FetchedRecording | None) -> DeferredWrite:
         """Count the attempt and set the state, in one statement; a recording once ready
         stays ready (a later failed fetch of the same file only counts)."""
-        changes: dict[str, Any] = {
-            "attempts": Recording.attempts + 1,
-            "updated_at": utcnow(),
-            "state": case(
-                (Recording.state == RecordingState.READY, Recording.state), else_=literal(state)
-            )
-            if state != RecordingState.READY
-            else state,
-        }
+        parameters: dict[str, Any] = {"of_token": token, "now": utcnow()}
         if fetched is not None:
-            changes |= {
+            statement = _FETCHED
+            parameters |= {
                 "content_type": fetched.content_type,
                 "size": fetched.size,
                 "cache_path": str(self.path_for(token)),
             }
+        else:
+            statement = _NOT_FETCHED
+            parameters["state"] = state
 
         async def write(session: AsyncSession) -> None:
-            await session.execute(  # Core, on the table: no ORM bulk-update bookkeeping
-                update(cast(Table, Recording.__table__))
-                .where(Recording.token == token)
-                .values(changes)
-            )
+            await statement.execute(session, parameters)
 
         return write

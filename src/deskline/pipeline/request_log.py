@@ -24,7 +24,9 @@ from deskline.connector import Connector, RequestLogEntry
 from deskline.errors import HELPDESK_SERVICE
 from deskline.outbox.handlers import JobContext
 from deskline.store.db import Database
+from deskline.store.direct import DirectStatement, bound
 from deskline.store.models import HelpdeskRequestLog
+from deskline.store.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +99,35 @@ async def _store(db: Database, where: RequestContext, entries: list[RequestLogEn
         log.warning("cannot store %d helpdesk request log entries", len(entries), exc_info=True)
 
 
+_ADD = DirectStatement(
+    insert(cast(Table, HelpdeskRequestLog.__table__)).values(
+        bound(
+            "connection_id",
+            "source",
+            "pbx_call_id",
+            "job_id",
+            "scenario",
+            "request_name",
+            "method",
+            "url",
+            "status_code",
+            "outcome",
+            "duration_ms",
+            "excerpt",
+            "at",
+        )
+    )
+)
+"""Built once, run on the driver (:mod:`deskline.store.direct`): every job's requests."""
+
+
 async def _add_entries(
     session: AsyncSession, *, where: RequestContext, entries: list[RequestLogEntry]
 ) -> None:
-    await session.execute(  # Core, on the table: one statement, no ORM unit of work
-        insert(cast(Table, HelpdeskRequestLog.__table__)),
-        [
+    now = utcnow()
+    for entry in entries:
+        await _ADD.execute(
+            session,
             {
                 "connection_id": where.connection_id,
                 "source": where.source,
@@ -116,7 +141,6 @@ async def _add_entries(
                 "outcome": entry.outcome[:20],
                 "duration_ms": round(entry.duration_ms),
                 "excerpt": (entry.note or "")[:_EXCERPT] or None,
-            }
-            for entry in entries
-        ],
-    )
+                "at": now,
+            },
+        )

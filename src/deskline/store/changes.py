@@ -54,7 +54,7 @@ def written_table(statement: str) -> str | None:
     return _EVERYTHING
 
 
-def _note_write(conn: Any, statement: str) -> None:
+def note_write(conn: Any, statement: str) -> None:
     """Remember on the connection which table its transaction wrote."""
     table = written_table(statement)
     if table is not None:
@@ -87,13 +87,13 @@ class TableChanges:
 
         @event.listens_for(sync_engine, "after_cursor_execute")
         def _executed(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            _note_write(conn, statement)
+            note_write(conn, statement)
 
         @event.listens_for(sync_engine, "handle_error")
         def _failed(context: Any) -> None:
             # a failed statement may still have changed something before the error
             if context.connection is not None and context.statement:
-                _note_write(context.connection, context.statement)
+                note_write(context.connection, context.statement)
 
         @event.listens_for(sync_engine.pool, "checkin")
         def _released(_dbapi: Any, record: Any) -> None:

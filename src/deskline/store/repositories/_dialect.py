@@ -20,7 +20,13 @@ def dialect_insert(session: AsyncSession, model: type[Base], *, orm: bool = Fals
     """``INSERT`` with ``on_conflict_do_nothing/do_update`` for the session's dialect; on the
     model's table (Core), or with ``orm`` on the model itself (``RETURNING`` rows as objects)."""
     target: Any = model if orm else cast(Table, model.__table__)
-    if session.get_bind().dialect.name == "postgresql":
+    return insert_of(session.get_bind().dialect.name, target)
+
+
+def insert_of(dialect: str, target: Any) -> Any:
+    """``INSERT`` into ``target`` (a table or a model) with the ``on_conflict_…`` methods of
+    ``dialect`` (its name)."""
+    if dialect == "postgresql":
         return postgresql.insert(target)
     return sqlite.insert(target)
 

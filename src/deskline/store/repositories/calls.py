@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.calls.model import Call
+from deskline.store.direct import DirectStatement
 from deskline.store.models import CallRecord
 from deskline.store.repositories._dialect import dialect_insert
 from deskline.store.types import utcnow
@@ -89,7 +90,14 @@ _CALLS_BY_ID = select(CallRecord.data).where(
     CallRecord.source == bindparam("source"),
     CallRecord.pbx_call_id.in_(bindparam("ids", expanding=True)),
 )
-"""Built once: every batch of events and every job reads calls."""
+_CALLS = cast(Table, CallRecord.__table__)
+_CALL_BY_ID = DirectStatement(
+    select(_CALLS.c.data).where(
+        _CALLS.c.source == bindparam("source"), _CALLS.c.pbx_call_id == bindparam("call_id")
+    )
+)
+"""Built once (one call's: run on the driver, :mod:`deskline.store.direct`): every batch of
+events and every job reads calls."""
 
 
 async def load_calls(session: AsyncSession, source: str, call_ids: Iterable[str]) -> list[Call]:
@@ -97,6 +105,9 @@ async def load_calls(session: AsyncSession, source: str, call_ids: Iterable[str]
     ids = list(call_ids)
     if not ids:
         return []
+    if len(ids) == 1:  # a job's call, most events' batch
+        found = await _CALL_BY_ID.execute(session, {"source": source, "call_id": ids[0]})
+        return [Call.model_validate(data) for data in found.scalars()]
     rows = await session.execute(_CALLS_BY_ID, {"source": source, "ids": ids})
     return [Call.model_validate(data) for data in rows.scalars()]
 

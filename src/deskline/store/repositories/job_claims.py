@@ -19,6 +19,7 @@ from typing import cast
 from sqlalchemy import ColumnElement, Integer, Table, bindparam, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from deskline.store.direct import DirectStatement, bound
 from deskline.store.models import AttemptOutcome, Job, JobAttempt, JobState
 from deskline.store.types import utcnow
 
@@ -194,6 +195,51 @@ async def renew_lease(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def _finishing(**values: object) -> DirectStatement:
+    """The fenced update that moves a held job on (see :func:`_held_by`)."""
+    return DirectStatement(
+        update(JOBS)
+        .where(
+            JOBS.c.id == bindparam("job_id"),
+            JOBS.c.state == JobState.RUNNING.value,
+            JOBS.c.locked_by == bindparam("worker"),
+            JOBS.c.attempts == bindparam("attempt"),
+        )
+        .values(
+            locked_by=None,
+            locked_until=None,
+            updated_at=bindparam("now"),
+            waiting_for=bindparam("waiting_for"),
+            last_error=bindparam("error"),
+            **values,
+        )
+    )
+
+
+_FINISHED = {
+    AttemptOutcome.SUCCEEDED: _finishing(
+        state=JobState.SUCCEEDED.value, finished_at=bindparam("now")
+    ),
+    AttemptOutcome.RETRY: _finishing(state=JobState.PENDING.value, run_after=bindparam("retry_at")),
+    AttemptOutcome.FAILED: _finishing(state=JobState.FAILED.value, finished_at=bindparam("now")),
+}
+_ATTEMPT = DirectStatement(
+    insert(ATTEMPTS).values(
+        bound(
+            "job_id",
+            "number",
+            "worker",
+            "started_at",
+            "finished_at",
+            "outcome",
+            "detail",
+            "duration_ms",
+        )
+    )
+)
+"""Built once, run on the driver (:mod:`deskline.store.direct`): every job finishes so."""
+
+
 async def finish_attempt(
     session: AsyncSession,
     job: ClaimedJob,
@@ -211,35 +257,33 @@ async def finish_attempt(
     recovered the job): the attempt's result no longer decides the job.
     """
     now = utcnow()
-    values: dict[str, object] = {
-        "locked_by": None,
-        "locked_until": None,
-        "updated_at": now,
-        "waiting_for": waiting_for if outcome is AttemptOutcome.RETRY else None,
-    }
-    if outcome is AttemptOutcome.SUCCEEDED:
-        values |= {"state": JobState.SUCCEEDED.value, "finished_at": now, "last_error": None}
-    elif outcome is AttemptOutcome.RETRY:
-        values |= {"state": JobState.PENDING.value, "run_after": retry_at or now}
-        values["last_error"] = truncate(detail)
-    else:
-        values |= {"state": JobState.FAILED.value, "finished_at": now}
-        values["last_error"] = truncate(detail)
-    statement = update(JOBS).where(*_held_by(job, worker_id)).values(**values)  # type: ignore[arg-type]
-    result = await session.execute(statement)
-    if not result.rowcount:  # type: ignore[attr-defined]
+    retry = outcome is AttemptOutcome.RETRY
+    finished = await _FINISHED.get(outcome, _FINISHED[AttemptOutcome.FAILED]).execute(
+        session,
+        {
+            "job_id": job.id,
+            "worker": worker_id,
+            "attempt": job.attempt,
+            "now": now,
+            "waiting_for": waiting_for if retry else None,
+            "error": None if outcome is AttemptOutcome.SUCCEEDED else truncate(detail),
+            "retry_at": retry_at or now,
+        },
+    )
+    if not finished.rowcount:
         return False
-    await session.execute(
-        insert(ATTEMPTS).values(
-            job_id=job.id,
-            number=job.attempt,
-            worker=worker_id,
-            started_at=job.claimed_at,
-            finished_at=now,
-            outcome=outcome.value,
-            detail=truncate(detail),
-            duration_ms=max(0, int((now - job.claimed_at).total_seconds() * 1000)),
-        )
+    await _ATTEMPT.execute(
+        session,
+        {
+            "job_id": job.id,
+            "number": job.attempt,
+            "worker": worker_id,
+            "started_at": job.claimed_at,
+            "finished_at": now,
+            "outcome": outcome.value,
+            "detail": truncate(detail),
+            "duration_ms": max(0, int((now - job.claimed_at).total_seconds() * 1000)),
+        },
     )
     return True
 

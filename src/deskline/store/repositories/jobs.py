@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from deskline.store.direct import DirectStatement, bound
 from deskline.store.models import Job, JobAttempt, JobState
-from deskline.store.repositories._dialect import insert_ignoring_conflicts
+from deskline.store.repositories._dialect import insert_of
 from deskline.store.types import utcnow
 
 
@@ -90,10 +91,37 @@ def _job_row(
     }
 
 
+def _insert_once_statement(dialect: str) -> Any:
+    jobs = Job.__table__
+    return (
+        insert_of(dialect, jobs)
+        .values(
+            bound(
+                "kind",
+                "payload",
+                "ordering_key",
+                "idempotency_key",
+                "priority",
+                "state",
+                "attempts",
+                "max_attempts",
+                "run_after",
+                "created_at",
+                "updated_at",
+            )
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(jobs.c.id)
+    )
+
+
+_INSERT_ONCE = DirectStatement(_insert_once_statement)
+"""Built once per dialect, run on the driver (:mod:`deskline.store.direct`): every call's
+jobs are added so."""
+
+
 async def _insert_once(session: AsyncSession, row: dict[str, Any]) -> int | None:
-    statement = insert_ignoring_conflicts(session, Job, ("idempotency_key",))
-    returning = statement.returning(Job.__table__.c.id)
-    job_id: int | None = (await session.execute(returning, [row])).scalar_one_or_none()
+    job_id: int | None = (await _INSERT_ONCE.execute(session, row)).scalar()
     return job_id
 
 
