@@ -14,9 +14,9 @@ copied to the phonebook group — the admin API lists these), ``lookup``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.store.direct import DirectStatement, bound
@@ -42,10 +42,14 @@ def action_key(source: str, call_id: str, action: str) -> str:
 
 
 _BY_KEY = select(CallAction).where(CallAction.key == bindparam("key"))
-_OF_CALL = select(CallAction).where(
-    CallAction.source == bindparam("source"), CallAction.pbx_call_id == bindparam("call_id")
+_ACTIONS = cast(Table, CallAction.__table__)
+_OF_CALL = DirectStatement(
+    select(*_ACTIONS.c).where(
+        _ACTIONS.c.source == bindparam("source"), _ACTIONS.c.pbx_call_id == bindparam("call_id")
+    )
 )
-"""Built once: every call's ingest and jobs read them."""
+"""Built once (the call's: run on the driver, :mod:`deskline.store.direct`): every call's
+jobs read them."""
 
 
 async def get_action(
@@ -58,9 +62,10 @@ async def get_action(
 async def actions_of_call(
     session: AsyncSession, source: str, call_id: str
 ) -> dict[str, CallAction]:
-    """Every action of the call, by action name."""
-    rows = await session.execute(_OF_CALL, {"source": source, "call_id": call_id})
-    return {row.action: row for row in rows.scalars()}
+    """Every action of the call, by action name: copies, not the session's objects (a job
+    reads them; it records actions with :func:`record_action` and friends)."""
+    rows = await _OF_CALL.execute(session, {"source": source, "call_id": call_id})
+    return {row.action: CallAction(**row._asdict()) for row in rows}
 
 
 async def record_action(

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from deskline.connector.results import Contact
 from deskline.phones import NumberNormaliser, digits_of, last_digits
+from deskline.store.direct import DirectStatement, DirectStatements, listed, spread
 from deskline.store.models import HelpdeskContact, HelpdeskContactNumber
 from deskline.store.types import utcnow
 
@@ -108,32 +109,38 @@ def is_lookupable(
 
 _NUMBERS = cast(Table, HelpdeskContactNumber.__table__)
 _CONTACTS = cast(Table, HelpdeskContact.__table__)
-_BY_VARIANTS = select(_NUMBERS.c.contact_id).where(
-    or_(
-        _NUMBERS.c.raw.in_(bindparam("variants", expanding=True)),
-        _NUMBERS.c.e164 == bindparam("e164"),
-    )
+_BY_VARIANTS = DirectStatements(
+    lambda count: select(_NUMBERS.c.contact_id).where(
+        or_(_NUMBERS.c.raw.in_(listed("variant", count)), _NUMBERS.c.e164 == bindparam("e164"))
+        if count
+        else _NUMBERS.c.e164 == bindparam("e164")
+    ),
 )
-_BY_TAIL = select(_NUMBERS.c.contact_id).where(_NUMBERS.c.tail == bindparam("tail"))
-_CONTACTS_BY_ID = (
-    select(
-        _CONTACTS.c.id,
-        _CONTACTS.c.remote_id,
-        _CONTACTS.c.first_name,
-        _CONTACTS.c.last_name,
-        _CONTACTS.c.email,
-        _CONTACTS.c.popup_url,
-        _CONTACTS.c.origin,
-        _NUMBERS.c.raw,
-    )
-    .select_from(_CONTACTS.outerjoin(_NUMBERS, _NUMBERS.c.contact_id == _CONTACTS.c.id))
-    .where(
-        _CONTACTS.c.connection_id == bindparam("connection_id"),
-        _CONTACTS.c.id.in_(bindparam("ids", expanding=True)),
-    )
-    .order_by(_CONTACTS.c.fetched_at.desc(), _CONTACTS.c.id.desc(), _NUMBERS.c.id)
+_BY_TAIL = DirectStatement(
+    select(_NUMBERS.c.contact_id).where(_NUMBERS.c.tail == bindparam("tail"))
 )
-"""Core statements built once (finds run at every ring: no ORM, no statement building)."""
+_CONTACTS_BY_ID = DirectStatements(
+    lambda count: (
+        select(
+            _CONTACTS.c.id,
+            _CONTACTS.c.remote_id,
+            _CONTACTS.c.first_name,
+            _CONTACTS.c.last_name,
+            _CONTACTS.c.email,
+            _CONTACTS.c.popup_url,
+            _CONTACTS.c.origin,
+            _NUMBERS.c.raw,
+        )
+        .select_from(_CONTACTS.outerjoin(_NUMBERS, _NUMBERS.c.contact_id == _CONTACTS.c.id))
+        .where(
+            _CONTACTS.c.connection_id == bindparam("connection_id"),
+            _CONTACTS.c.id.in_(listed("id", count)),
+        )
+        .order_by(_CONTACTS.c.fetched_at.desc(), _CONTACTS.c.id.desc(), _NUMBERS.c.id)
+    ),
+)
+"""Built once (per number of values), run on the driver (:mod:`deskline.store.direct`): finds
+run at every ring."""
 
 
 async def _contacts(
@@ -149,8 +156,8 @@ async def _contacts(
     if not ids:
         return []
     found: dict[int, tuple[Any, list[str]]] = {}
-    for row in await connection.execute(
-        _CONTACTS_BY_ID, {"connection_id": connection_id, "ids": ids}
+    for row in await _CONTACTS_BY_ID(len(ids)).execute(
+        connection, {"connection_id": connection_id, **spread("id", ids)}
     ):
         entry = found.setdefault(row.id, (row, []))
         if row.raw is not None:
@@ -174,17 +181,17 @@ class ContactIndex:
         variants = self.normaliser.variants(number)
         connection = await session.connection()
         if variants or parsed.e164:
-            ids = await connection.scalars(
-                _BY_VARIANTS, {"variants": list(variants), "e164": parsed.e164}
+            ids = await _BY_VARIANTS(len(variants)).execute(
+                connection, {"e164": parsed.e164, **spread("variant", list(variants))}
             )
-            rows = await _contacts(connection, connection_id, ids)
+            rows = await _contacts(connection, connection_id, ids.scalars())
             if rows:
                 return self._choose(rows, "e164")
         tail = last_digits(number, self.tail_digits)
         if len(tail) < self.tail_digits:
             return IndexMatch()
-        ids = await connection.scalars(_BY_TAIL, {"tail": tail})
-        rows = await _contacts(connection, connection_id, ids)
+        ids = await _BY_TAIL.execute(connection, {"tail": tail})
+        rows = await _contacts(connection, connection_id, ids.scalars())
         return self._choose(rows, "tail") if rows else IndexMatch()
 
     async def get(

@@ -167,6 +167,23 @@ async def recording_of_call(session: AsyncSession, source: str, call_id: str) ->
     return result.scalar_one_or_none()
 
 
+_VIEW_OF_CALL = DirectStatement(
+    select(*_RECORDINGS.c).where(
+        _RECORDINGS.c.source == bindparam("source"),
+        _RECORDINGS.c.pbx_call_id == bindparam("call_id"),
+    )
+)
+
+
+async def recording_view_of_call(
+    session: AsyncSession, source: str, call_id: str
+) -> Recording | None:
+    """:func:`recording_of_call` as a copy, not the session's object (a job reads it; run on
+    the driver, :mod:`deskline.store.direct`)."""
+    row = (await _VIEW_OF_CALL.execute(session, {"source": source, "call_id": call_id})).first()
+    return None if row is None else Recording(**row._asdict())
+
+
 async def recording_by_token(session: AsyncSession, token: str) -> Recording | None:
     if not token or len(token) > 64:
         return None

@@ -206,6 +206,38 @@ def _row(compiled: _Compiled, values: Sequence[Any]) -> Any:
     )
 
 
+class DirectStatements:
+    """Direct statements that differ only in the length of a list parameter (``IN`` of n
+    values, see :func:`listed`): ``build(n)`` makes the one for n values, kept for up to
+    ``longest`` values."""
+
+    def __init__(self, build: Callable[[int], Executable], *, longest: int = 64) -> None:
+        self._build = build
+        self._longest = longest
+        self._made: dict[int, DirectStatement] = {}
+
+    def __repr__(self) -> str:
+        return f"DirectStatements({self._build!r}, made for {sorted(self._made)})"
+
+    def __call__(self, count: int) -> DirectStatement:
+        found = self._made.get(count)
+        if found is None:
+            found = DirectStatement(self._build(count))
+            if count <= self._longest:  # longer lists are rare: made each time, not kept
+                self._made[count] = found
+        return found
+
+
+def listed(name: str, count: int) -> list[BindParameter[Any]]:
+    """``count`` parameters ``name_0`` … for ``IN (…)`` (their values: :func:`spread`)."""
+    return [bindparam(f"{name}_{index}") for index in range(count)]
+
+
+def spread(name: str, values: Sequence[Any]) -> dict[str, Any]:
+    """The parameters of :func:`listed` for ``values``."""
+    return {f"{name}_{index}": value for index, value in enumerate(values)}
+
+
 def bound(*columns: str) -> dict[str, BindParameter[Any]]:
     """``{column: bindparam(column)}``: the VALUES (or SET) of a direct statement whose
     parameters are named after its columns."""

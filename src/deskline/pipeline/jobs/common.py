@@ -35,7 +35,7 @@ from deskline.pipeline.actions import (
 )
 from deskline.pipeline.bindings import BoundAgent
 from deskline.pipeline.contact_index import IndexedContact, IndexMatch
-from deskline.pipeline.recordings import recording_of_call
+from deskline.pipeline.recordings import recording_view_of_call
 from deskline.pipeline.request_log import RequestContext, collecting, watch
 from deskline.store.models import CallAction, Job, JobState, Recording
 from deskline.store.repositories.job_claims import make_due_now
@@ -251,7 +251,9 @@ async def open_call_job(
         if call is None:
             raise PermanentJobError(f"call {source}:{call_id} is not stored")
         actions = await actions_of_call(session, source, call_id)
-        recording = await recording_of_call(session, source, call_id) if call.recording else None
+        recording = (
+            await recording_view_of_call(session, source, call_id) if call.recording else None
+        )
         opened = CallJob(
             pipeline, job, context, source, call_id, call, helpdesk, actions, recording
         )

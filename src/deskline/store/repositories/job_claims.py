@@ -12,14 +12,25 @@ change (claim, finish); renewing a lease does not move it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Integer, Table, bindparam, exists, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Table,
+    bindparam,
+    exists,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskline.store.direct import DirectStatement, bound
+from deskline.store.direct import DirectStatement, DirectStatements, bound, listed, spread
 from deskline.store.models import AttemptOutcome, Job, JobAttempt, JobState
 from deskline.store.types import utcnow
 
@@ -110,25 +121,29 @@ _CLAIM = (
         ~exists().where(
             _EARLIER.c.ordering_key == JOBS.c.ordering_key,
             _EARLIER.c.id < JOBS.c.id,
-            _EARLIER.c.state.in_(UNFINISHED),
+            _EARLIER.c.state.in_([literal(state) for state in UNFINISHED]),  # not expanding
         ),
     )
     .order_by(JOBS.c.priority.desc(), JOBS.c.id)
     .limit(bindparam("limit", type_=Integer))
 )
 _CLAIM_LOCKING = _CLAIM.with_for_update(skip_locked=True, of=JOBS)
-_TAKE = (
-    update(JOBS)
-    .where(JOBS.c.id.in_(bindparam("ids", expanding=True)))
-    .values(
-        state=JobState.RUNNING.value,
-        attempts=JOBS.c.attempts + 1,
-        locked_by=bindparam("worker"),
-        locked_until=bindparam("until"),
-        updated_at=bindparam("now"),
+_DUE = DirectStatement(_CLAIM)
+_TAKE = DirectStatements(
+    lambda count: (
+        update(JOBS)
+        .where(JOBS.c.id.in_(listed("job", count)))
+        .values(
+            state=JobState.RUNNING.value,
+            attempts=JOBS.c.attempts + 1,
+            locked_by=bindparam("worker"),
+            locked_until=bindparam("until"),
+            updated_at=bindparam("now"),
+        )
     )
 )
-"""Core statements built once: the ORM's version (an aliased entity per claim, loaded rows,
+"""Core statements built once (on SQLite run on the driver: :mod:`deskline.store.direct`): the
+ORM's version (an aliased entity per claim, loaded rows,
 a flush) made thousands of objects of cyclic garbage a second, and the young-generation
 collections that freed them stopped the loop for milliseconds."""
 
@@ -148,13 +163,18 @@ async def claim_due(
     Jobs claimed together never share an ordering key: a job is only due when no earlier
     job of its key is pending or running, so only the first unfinished job of a key can be."""
     now = now or utcnow()
-    statement = _CLAIM_LOCKING if _postgres(session) else _CLAIM
-    rows = (await session.execute(statement, {"now": now, "limit": limit})).all()
+    if _postgres(session):
+        rows: Sequence[Any] = (
+            await session.execute(_CLAIM_LOCKING, {"now": now, "limit": limit})
+        ).all()
+    else:
+        rows = (await _DUE.execute(session, {"now": now, "limit": limit})).rows
     if not rows:
         return []
     until = now + timedelta(seconds=lease_seconds)
-    await session.execute(
-        _TAKE, {"ids": [row.id for row in rows], "worker": worker_id, "until": until, "now": now}
+    await _TAKE(len(rows)).execute(
+        session,
+        {"worker": worker_id, "until": until, "now": now, **spread("job", [r.id for r in rows])},
     )
     return [
         ClaimedJob(
