@@ -26,6 +26,7 @@ from deskline.budget import (
     current_priority,
     parse_feedback,
 )
+from deskline.connector.transport import helpdesk_http_client
 from deskline.errors import HelpdeskError
 from deskline.observability.metrics import HELPDESK_REQUEST_SECONDS
 
@@ -67,7 +68,7 @@ class HelpdeskClient:
         self.limits = limits or ClientLimits()
         self.budget = budget
         self._owned = http_client is None
-        self.http = http_client or httpx.AsyncClient(timeout=self.limits.timeout)
+        self.http = http_client or helpdesk_http_client(self.limits.timeout)
         self.max_concurrent = max(1, max_concurrent)
         self._semaphore = asyncio.Semaphore(self.max_concurrent)
 
