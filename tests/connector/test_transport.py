@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -71,9 +72,13 @@ async def send(url: str, *, timeout: float = 5.0, max_bytes: int = 1 << 20) -> t
 
 
 async def test_the_helpdesk_client_goes_through_aiohttp_and_gets_the_whole_answer() -> None:
-    client = HelpdeskClient(1)
-    assert isinstance(client.http._transport, HelpdeskTransport)
+    client, other = HelpdeskClient(1), HelpdeskClient(1)
+    transport = client.http._transport
+    assert isinstance(transport, HelpdeskTransport)
+    assert transport.ssl_context.verify_mode is ssl.CERT_REQUIRED
+    assert transport.ssl_context is other.http._transport.ssl_context
     await client.aclose()
+    await other.aclose()
     body = b'{"ticket": {"id": 7, "subject": "\\u00e9"}}' * 500
     async with server(answer("201 Created", body, "Content-Type: application/json\r\n")) as url:
         assert await send(url) == (201, body)

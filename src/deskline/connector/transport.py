@@ -14,6 +14,9 @@ nothing of aiohttp's escapes a request.
 
 from __future__ import annotations
 
+import functools
+import ssl
+
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
@@ -56,6 +59,16 @@ def as_httpx_error(error: BaseException, request: httpx.Request) -> httpx.Transp
     return httpx.TransportError(message, request=request)
 
 
+@functools.cache
+def _verifying_context() -> ssl.SSLContext:
+    """One TLS context (certificates verified, httpx's defaults) for every helpdesk client:
+    loading the trusted certificates takes tens of milliseconds, and a connector is made
+    again whenever its connection's settings or tokens change."""
+    return httpx.create_ssl_context()
+
+
 def helpdesk_http_client(timeout: float) -> httpx.AsyncClient:
     """The HTTP client of one connected helpdesk."""
-    return httpx.AsyncClient(timeout=timeout, transport=HelpdeskTransport())
+    return httpx.AsyncClient(
+        timeout=timeout, transport=HelpdeskTransport(verify=_verifying_context())
+    )
