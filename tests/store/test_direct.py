@@ -167,3 +167,17 @@ def _sqlite_dialect() -> Any:
     from sqlalchemy.dialects import sqlite
 
     return sqlite.dialect()
+
+
+async def test_each_transaction_of_a_session_runs_on_its_own_connection(db: Database) -> None:
+    async with db.sessions() as session:
+        async with session.begin():
+            await _ADD.execute(session, _action("a"))
+        with pytest.raises(RuntimeError):
+            async with session.begin():
+                await _ADD.execute(session, _action("b"))
+                raise RuntimeError("rolled back")
+        async with session.begin():
+            await _ADD.execute(session, _action("c"))
+            rows = (await _READ.execute(session, {"call_id": "c1"})).rows
+    assert [row.key for row in rows] == ["a", "c"]

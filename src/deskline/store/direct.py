@@ -133,12 +133,7 @@ class DirectStatement:
         self, on: AsyncSession | AsyncConnection, parameters: Mapping[str, Any] | None = None
     ) -> DirectRows:
         """Run the statement in ``on``'s transaction (a session's is begun if it is not)."""
-        if isinstance(on, AsyncConnection):
-            connection = on
-        else:
-            if on.sync_session.autoflush and not on.sync_session._is_clean():
-                await on.flush()  # as the session would before a statement of its own
-            connection = await on.connection()
+        connection = on if isinstance(on, AsyncConnection) else await _connection_of(on)
         sync = connection.sync_connection
         assert sync is not None
         driver: Any = sync.connection.dbapi_connection
@@ -180,6 +175,31 @@ class DirectStatement:
         if row is None:  # (an INSERT may still return its new key: SQLAlchemy's own)
             return DirectRows([], result.rowcount)
         return DirectRows([row(*values) for values in result.all()], result.rowcount)
+
+
+_CONNECTION_KEY = "deskline_direct_connection"
+
+
+async def _connection_of(session: AsyncSession) -> AsyncConnection:
+    """The connection of the session's transaction (begun if it is not), after flushing what
+    the session holds as it would before a statement of its own. Asking the session costs a
+    greenlet switch: the answer is kept for the rest of the transaction."""
+    sync_session = session.sync_session
+    if sync_session.autoflush and not sync_session._is_clean():
+        await session.flush()
+    transaction = sync_session.get_transaction()
+    kept = session.info.get(_CONNECTION_KEY)
+    if (
+        kept is not None
+        and transaction is not None
+        and kept[0] is transaction
+        and transaction.is_active
+        and not kept[1].closed
+    ):
+        return cast(AsyncConnection, kept[1])
+    connection = await session.connection()
+    session.info[_CONNECTION_KEY] = (sync_session.get_transaction(), connection)
+    return connection
 
 
 def _arguments(compiled: _Compiled, parameters: Mapping[str, Any]) -> list[Any]:
