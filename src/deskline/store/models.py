@@ -234,6 +234,11 @@ class Job(Base):
         return f"Job(id={self.id!r}, kind={self.kind!r}, state={self.state!r})"
 
 
+# the claim's order (most urgent first): due jobs are found in it without sorting every
+# pending job (with a backlog of a thousand, each claim sorted a thousand rows)
+Index("ix_jobs_state_priority_id", Job.state, Job.priority.desc(), Job.id)
+
+
 class JobAttempt(Base):
     """One run of a job: who ran it, how it ended, an error or short response, how long."""
 

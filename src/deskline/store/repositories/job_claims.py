@@ -20,11 +20,13 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     Table,
     bindparam,
     exists,
     insert,
     literal,
+    literal_column,
     select,
     update,
 )
@@ -105,30 +107,43 @@ async def recover_expired_leases(session: AsyncSession, now: datetime) -> int:
 
 
 _EARLIER = JOBS.alias("earlier")
-_CLAIM = (
-    select(
-        JOBS.c.id,
-        JOBS.c.kind,
-        JOBS.c.payload,
-        JOBS.c.attempts,
-        JOBS.c.max_attempts,
-        JOBS.c.ordering_key,
-        JOBS.c.idempotency_key,
+
+
+def _claim(due: ColumnElement[bool]) -> Select[Any]:
+    """The most urgent ``limit`` jobs that are ``due`` and first of their ordering key."""
+    return (
+        select(
+            JOBS.c.id,
+            JOBS.c.kind,
+            JOBS.c.payload,
+            JOBS.c.attempts,
+            JOBS.c.max_attempts,
+            JOBS.c.ordering_key,
+            JOBS.c.idempotency_key,
+        )
+        .where(
+            JOBS.c.state == JobState.PENDING.value,
+            due,
+            ~exists().where(
+                _EARLIER.c.ordering_key == JOBS.c.ordering_key,
+                _EARLIER.c.id < JOBS.c.id,
+                _EARLIER.c.state.in_([literal(state) for state in UNFINISHED]),  # not expanding
+            ),
+        )
+        .order_by(JOBS.c.priority.desc(), JOBS.c.id)
+        .limit(bindparam("limit", type_=Integer))
     )
-    .where(
-        JOBS.c.state == JobState.PENDING.value,
-        JOBS.c.run_after <= bindparam("now"),
-        ~exists().where(
-            _EARLIER.c.ordering_key == JOBS.c.ordering_key,
-            _EARLIER.c.id < JOBS.c.id,
-            _EARLIER.c.state.in_([literal(state) for state in UNFINISHED]),  # not expanding
-        ),
-    )
-    .order_by(JOBS.c.priority.desc(), JOBS.c.id)
-    .limit(bindparam("limit", type_=Integer))
+
+
+_CLAIM_LOCKING = _claim(JOBS.c.run_after <= bindparam("now")).with_for_update(
+    skip_locked=True, of=JOBS
 )
-_CLAIM_LOCKING = _CLAIM.with_for_update(skip_locked=True, of=JOBS)
-_DUE = DirectStatement(_CLAIM)
+_DUE = DirectStatement(
+    # SQLite: the unary + keeps its planner off (state, run_after), whose range it prefers
+    # without statistics; it walks ix_jobs_state_priority_id in the claim's order instead and
+    # stops at the limit (a backlog of 1,000 due jobs: 0.8 ms per claim before, 0.08 after)
+    _claim(literal_column("+jobs.run_after", JOBS.c.run_after.type) <= bindparam("now"))
+)
 _TAKE = DirectStatements(
     lambda count: (
         update(JOBS)
