@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.store.direct import DirectStatement, bound
 from deskline.store.models import CallAction
-from deskline.store.repositories._dialect import dialect_insert, insert_of
+from deskline.store.repositories._dialect import insert_of
 from deskline.store.types import utcnow
 
 
@@ -68,6 +68,39 @@ async def actions_of_call(
     return {row.action: CallAction(**row._asdict()) for row in rows}
 
 
+def _upsert(changes: frozenset[str]) -> DirectStatement:
+    """``INSERT … ON CONFLICT (key) DO UPDATE`` of ``state``, ``updated_at`` and ``changes``
+    (of ``remote_id``, ``detail``), returning the row."""
+
+    def build(dialect: str) -> Any:
+        insert = insert_of(dialect, _ACTIONS).values(
+            bound(
+                "key",
+                "source",
+                "pbx_call_id",
+                "action",
+                "state",
+                "remote_id",
+                "detail",
+                "created_at",
+                "updated_at",
+            )
+        )
+        kept = ("state", "updated_at", *sorted(changes))
+        return insert.on_conflict_do_update(
+            index_elements=["key"], set_={name: insert.excluded[name] for name in kept}
+        ).returning(*_ACTIONS.c)
+
+    return DirectStatement(build)
+
+
+_UPSERTS = {
+    frozenset(changes): _upsert(frozenset(changes))
+    for changes in ((), ("remote_id",), ("detail",), ("remote_id", "detail"))
+}
+"""Built once per dialect, run on the driver (:mod:`deskline.store.direct`)."""
+
+
 async def record_action(
     session: AsyncSession,
     source: str,
@@ -79,34 +112,29 @@ async def record_action(
     detail: dict[str, Any] | None = None,
 ) -> CallAction:
     """Create or update the action's row, in one ``INSERT … ON CONFLICT (key) DO UPDATE``
-    (``remote_id`` and ``detail`` are kept when not given)."""
+    (``remote_id`` and ``detail`` are kept when not given); returns the row as saved (a copy,
+    not the session's object)."""
     now = utcnow()
-    values: dict[str, Any] = {
-        "key": action_key(source, call_id, action),
-        "source": source,
-        "pbx_call_id": call_id,
-        "action": action,
-        "state": state,
-        "remote_id": remote_id,
-        "detail": {} if detail is None else detail,
-        "created_at": now,
-        "updated_at": now,
-    }
-    changed: dict[str, Any] = {"state": state, "updated_at": now}
-    if remote_id is not None:
-        changed["remote_id"] = remote_id
-    if detail is not None:
-        changed["detail"] = detail
-    statement = (
-        dialect_insert(session, CallAction, orm=True)
-        .values(values)
-        .on_conflict_do_update(index_elements=["key"], set_=changed)
-        .returning(CallAction)
+    changes = frozenset(
+        name for name, value in (("remote_id", remote_id), ("detail", detail)) if value is not None
     )
-    # the session may hold the row already (a job's preloaded actions): refresh it
-    result = await session.scalars(statement, execution_options={"populate_existing": True})
-    row: CallAction = result.one()
-    return row
+    saved = await _UPSERTS[changes].execute(
+        session,
+        {
+            "key": action_key(source, call_id, action),
+            "source": source,
+            "pbx_call_id": call_id,
+            "action": action,
+            "state": state,
+            "remote_id": remote_id,
+            "detail": {} if detail is None else detail,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    row = saved.first()
+    assert row is not None  # an upsert always returns its row
+    return CallAction(**row._asdict())
 
 
 def _done_upsert(dialect: str) -> Any:

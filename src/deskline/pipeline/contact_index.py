@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, or_, select
+from sqlalchemy import Row, Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from deskline.connector.results import Contact
 from deskline.phones import NumberNormaliser, digits_of, last_digits
-from deskline.store.direct import DirectStatement, DirectStatements, listed, spread
+from deskline.store.direct import DirectStatement, DirectStatements, bound, listed, spread
 from deskline.store.models import HelpdeskContact, HelpdeskContactNumber
 from deskline.store.types import utcnow
 
@@ -139,6 +139,50 @@ _CONTACTS_BY_ID = DirectStatements(
         .order_by(_CONTACTS.c.fetched_at.desc(), _CONTACTS.c.id.desc(), _NUMBERS.c.id)
     ),
 )
+_CONTACT_COLUMNS = (
+    "first_name",
+    "last_name",
+    "email",
+    "popup_url",
+    "fields",
+    "fetched_at",
+    "origin",
+)
+_CONTACT = DirectStatement(
+    select(
+        _CONTACTS.c.id,
+        _CONTACTS.c.remote_id,
+        _CONTACTS.c.first_name,
+        _CONTACTS.c.last_name,
+        _CONTACTS.c.email,
+        _CONTACTS.c.popup_url,
+        _CONTACTS.c.origin,
+    ).where(
+        _CONTACTS.c.connection_id == bindparam("connection_id"),
+        _CONTACTS.c.remote_id == bindparam("remote_id"),
+    )
+)
+_ADD_CONTACT = DirectStatement(
+    insert(_CONTACTS)
+    .values(bound("connection_id", "remote_id", *_CONTACT_COLUMNS))
+    .returning(_CONTACTS.c.id)
+)
+_CHANGE_CONTACT = DirectStatement(
+    update(_CONTACTS)
+    .where(_CONTACTS.c.id == bindparam("contact_id"))
+    .values(bound(*_CONTACT_COLUMNS))
+)
+_NUMBERS_OF = DirectStatement(
+    select(_NUMBERS.c.raw)
+    .where(_NUMBERS.c.contact_id == bindparam("contact_id"))
+    .order_by(_NUMBERS.c.id)
+)
+_DROP_NUMBERS = DirectStatement(
+    delete(_NUMBERS).where(_NUMBERS.c.contact_id == bindparam("contact_id"))
+)
+_ADD_NUMBER = DirectStatement(
+    insert(_NUMBERS).values(bound("contact_id", "kind", "raw", "e164", "tail"))
+)
 """Built once (per number of values), run on the driver (:mod:`deskline.store.direct`): finds
 run at every ring."""
 
@@ -198,29 +242,19 @@ class ContactIndex:
         self, session: AsyncSession, connection_id: int, remote_id: str
     ) -> IndexedContact | None:
         row = (
-            await session.execute(
-                select(HelpdeskContact).where(
-                    HelpdeskContact.connection_id == connection_id,
-                    HelpdeskContact.remote_id == remote_id,
-                )
+            await _CONTACT.execute(
+                session, {"connection_id": connection_id, "remote_id": remote_id}
             )
-        ).scalar_one_or_none()
-        return None if row is None else await self._view(session, row)
+        ).first()
+        if row is None:
+            return None
+        numbers = await _NUMBERS_OF.execute(session, {"contact_id": row.id})
+        return _indexed(row, numbers.scalars())
 
     @staticmethod
     def _choose(contacts: Sequence[IndexedContact], via: str) -> IndexMatch:
         others = tuple(contact.remote_id for contact in contacts[1:])
         return IndexMatch(contacts[0], via, len(contacts), len(contacts) > 1, others)
-
-    async def _view(self, session: AsyncSession, row: HelpdeskContact) -> IndexedContact:
-        numbers = (
-            await session.execute(
-                select(HelpdeskContactNumber.raw)
-                .where(HelpdeskContactNumber.contact_id == row.id)
-                .order_by(HelpdeskContactNumber.id)
-            )
-        ).scalars()
-        return _indexed(row, numbers)
 
     async def upsert(
         self,
@@ -232,44 +266,51 @@ class ContactIndex:
         extra_numbers: Iterable[str] = (),
         seen_at: datetime | None = None,
     ) -> IndexedContact:
-        """Store (or refresh) a helpdesk contact and its numbers; returns the indexed view."""
-        row = (
-            await session.execute(
-                select(HelpdeskContact).where(
-                    HelpdeskContact.connection_id == connection_id,
-                    HelpdeskContact.remote_id == contact.id,
-                )
-            )
-        ).scalar_one_or_none()
-        if row is None:
-            row = HelpdeskContact(connection_id=connection_id, remote_id=contact.id, origin=origin)
-            session.add(row)
-        row.first_name = contact.first_name
-        row.last_name = contact.last_name
-        row.email = contact.email
-        row.popup_url = contact.popup_url or row.popup_url
-        row.fields = _jsonable(contact.fields)
-        row.fetched_at = seen_at or utcnow()
-        if row.origin != "created":
-            row.origin = origin
-        await session.flush()
-        await session.execute(
-            delete(HelpdeskContactNumber).where(HelpdeskContactNumber.contact_id == row.id)
-        )
+        """Store (or refresh) a helpdesk contact and its numbers; returns the indexed view.
+
+        A contact deskline created keeps ``origin="created"``; a known popup URL is kept when
+        the helpdesk sends none."""
+        key = {"connection_id": connection_id, "remote_id": contact.id}
+        existing = (await _CONTACT.execute(session, key)).first()
+        popup_url = contact.popup_url or (existing.popup_url if existing else None)
+        kept_origin = "created" if existing and existing.origin == "created" else origin
+        values: dict[str, object] = {
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "email": contact.email,
+            "popup_url": popup_url,
+            "fields": _jsonable(contact.fields),
+            "fetched_at": seen_at or utcnow(),
+            "origin": kept_origin,
+        }
+        if existing is None:
+            added = await _ADD_CONTACT.execute(session, {**key, **values})
+            contact_id = added.scalar()
+        else:
+            await _CHANGE_CONTACT.execute(session, {"contact_id": existing.id, **values})
+            contact_id = existing.id
+        await _DROP_NUMBERS.execute(session, {"contact_id": contact_id})
         numbers = self._numbers(contact, extra_numbers)
         for kind, raw in numbers:
-            parsed = self.normaliser.normalise(raw)
-            session.add(
-                HelpdeskContactNumber(
-                    contact_id=row.id,
-                    kind=kind,
-                    raw=raw[:64],
-                    e164=parsed.e164,
-                    tail=last_digits(raw, self.tail_digits),
-                )
+            await _ADD_NUMBER.execute(
+                session,
+                {
+                    "contact_id": contact_id,
+                    "kind": kind,
+                    "raw": raw[:64],
+                    "e164": self.normaliser.normalise(raw).e164,
+                    "tail": last_digits(raw, self.tail_digits),
+                },
             )
-        await session.flush()
-        return _indexed(row, (raw for _, raw in numbers))
+        return IndexedContact(
+            remote_id=contact.id,
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            email=contact.email,
+            popup_url=popup_url,
+            numbers=tuple(raw for _, raw in numbers),
+            origin=kept_origin,
+        )
 
     @staticmethod
     def _numbers(contact: Contact, extra: Iterable[str]) -> list[tuple[str, str]]:
