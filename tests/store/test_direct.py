@@ -21,19 +21,7 @@ JOBS = cast(Table, Job.__table__)
 AT = datetime(2026, 12, 7, 9, 30, 15, 123456, tzinfo=UTC)
 
 _ADD = DirectStatement(
-    insert(ACTIONS).values(
-        bound(
-            "key",
-            "source",
-            "pbx_call_id",
-            "action",
-            "state",
-            "remote_id",
-            "detail",
-            "created_at",
-            "updated_at",
-        )
-    )
+    insert(ACTIONS).values(bound(*(column.key for column in ACTIONS.c if column.key != "id")))
 )
 _READ = DirectStatement(
     select(ACTIONS.c.key, ACTIONS.c.detail, ACTIONS.c.updated_at, ACTIONS.c.remote_id)
@@ -48,10 +36,7 @@ _TOUCH = DirectStatement(
 _UPSERT = DirectStatement(
     lambda dialect: (
         insert_of(dialect, ACTIONS)
-        .values(
-            bound("key", "source", "pbx_call_id", "action", "state", "detail", "created_at")
-            | {"updated_at": bindparam("created_at")}
-        )
+        .values(_ADD.statement(dialect)._values)  # type: ignore[attr-defined]
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(ACTIONS.c.id)
     )

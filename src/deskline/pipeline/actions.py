@@ -68,24 +68,26 @@ async def actions_of_call(
     return {row.action: CallAction(**row._asdict()) for row in rows}
 
 
+_WRITTEN = (
+    "key",
+    "source",
+    "pbx_call_id",
+    "action",
+    "state",
+    "remote_id",
+    "detail",
+    "created_at",
+    "updated_at",
+)
+"""The columns an action's upserts write (all but ``id``)."""
+
+
 def _upsert(changes: frozenset[str]) -> DirectStatement:
     """``INSERT … ON CONFLICT (key) DO UPDATE`` of ``state``, ``updated_at`` and ``changes``
     (of ``remote_id``, ``detail``), returning the row."""
 
     def build(dialect: str) -> Any:
-        insert = insert_of(dialect, _ACTIONS).values(
-            bound(
-                "key",
-                "source",
-                "pbx_call_id",
-                "action",
-                "state",
-                "remote_id",
-                "detail",
-                "created_at",
-                "updated_at",
-            )
-        )
+        insert = insert_of(dialect, _ACTIONS).values(bound(*_WRITTEN))
         kept = ("state", "updated_at", *sorted(changes))
         return insert.on_conflict_do_update(
             index_elements=["key"], set_={name: insert.excluded[name] for name in kept}
@@ -139,19 +141,7 @@ async def record_action(
 
 def _done_upsert(dialect: str) -> Any:
     """``INSERT … ON CONFLICT (key) DO UPDATE`` of a done action."""
-    insert = insert_of(dialect, CallAction.__table__).values(
-        bound(
-            "key",
-            "source",
-            "pbx_call_id",
-            "action",
-            "state",
-            "remote_id",
-            "detail",
-            "created_at",
-            "updated_at",
-        )
-    )
+    insert = insert_of(dialect, CallAction.__table__).values(bound(*_WRITTEN))
     return insert.on_conflict_do_update(
         index_elements=["key"],
         set_={

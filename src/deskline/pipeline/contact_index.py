@@ -119,16 +119,20 @@ _BY_VARIANTS = DirectStatements(
 _BY_TAIL = DirectStatement(
     select(_NUMBERS.c.contact_id).where(_NUMBERS.c.tail == bindparam("tail"))
 )
+_CONTACT_VIEW = (
+    _CONTACTS.c.id,
+    _CONTACTS.c.remote_id,
+    _CONTACTS.c.first_name,
+    _CONTACTS.c.last_name,
+    _CONTACTS.c.email,
+    _CONTACTS.c.popup_url,
+    _CONTACTS.c.origin,
+)
+"""What an :class:`IndexedContact` is made of (with its numbers)."""
 _CONTACTS_BY_ID = DirectStatements(
     lambda count: (
         select(
-            _CONTACTS.c.id,
-            _CONTACTS.c.remote_id,
-            _CONTACTS.c.first_name,
-            _CONTACTS.c.last_name,
-            _CONTACTS.c.email,
-            _CONTACTS.c.popup_url,
-            _CONTACTS.c.origin,
+            *_CONTACT_VIEW,
             _NUMBERS.c.raw,
         )
         .select_from(_CONTACTS.outerjoin(_NUMBERS, _NUMBERS.c.contact_id == _CONTACTS.c.id))
@@ -149,15 +153,7 @@ _CONTACT_COLUMNS = (
     "origin",
 )
 _CONTACT = DirectStatement(
-    select(
-        _CONTACTS.c.id,
-        _CONTACTS.c.remote_id,
-        _CONTACTS.c.first_name,
-        _CONTACTS.c.last_name,
-        _CONTACTS.c.email,
-        _CONTACTS.c.popup_url,
-        _CONTACTS.c.origin,
-    ).where(
+    select(*_CONTACT_VIEW).where(
         _CONTACTS.c.connection_id == bindparam("connection_id"),
         _CONTACTS.c.remote_id == bindparam("remote_id"),
     )
