@@ -82,16 +82,17 @@ _WRITTEN = (
 """The columns an action's upserts write (all but ``id``)."""
 
 
-def _upsert(changes: frozenset[str]) -> DirectStatement:
+def _upsert(changes: frozenset[str], *, returning: bool = True) -> DirectStatement:
     """``INSERT … ON CONFLICT (key) DO UPDATE`` of ``state``, ``updated_at`` and ``changes``
-    (of ``remote_id``, ``detail``), returning the row."""
+    (of ``remote_id``, ``detail``), returning the row (or nothing)."""
 
     def build(dialect: str) -> Any:
         insert = insert_of(dialect, _ACTIONS).values(bound(*_WRITTEN))
         kept = ("state", "updated_at", *sorted(changes))
-        return insert.on_conflict_do_update(
+        upsert = insert.on_conflict_do_update(
             index_elements=["key"], set_={name: insert.excluded[name] for name in kept}
-        ).returning(*_ACTIONS.c)
+        )
+        return upsert.returning(*_ACTIONS.c) if returning else upsert
 
     return DirectStatement(build)
 
@@ -139,22 +140,8 @@ async def record_action(
     return CallAction(**row._asdict())
 
 
-def _done_upsert(dialect: str) -> Any:
-    """``INSERT … ON CONFLICT (key) DO UPDATE`` of a done action."""
-    insert = insert_of(dialect, CallAction.__table__).values(bound(*_WRITTEN))
-    return insert.on_conflict_do_update(
-        index_elements=["key"],
-        set_={
-            "state": insert.excluded.state,
-            "remote_id": insert.excluded.remote_id,
-            "detail": insert.excluded.detail,
-            "updated_at": insert.excluded.updated_at,
-        },
-    )
-
-
-_DONE_UPSERT = DirectStatement(_done_upsert)
-"""Built once per dialect, run on the driver (:mod:`deskline.store.direct`)."""
+_DONE_UPSERT = _upsert(frozenset({"remote_id", "detail"}), returning=False)
+"""A done action's upsert: it writes no row back."""
 
 
 async def record_done_actions(

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from deskline.connector.results import Contact
@@ -131,10 +131,7 @@ _CONTACT_VIEW = (
 """What an :class:`IndexedContact` is made of (with its numbers)."""
 _CONTACTS_BY_ID = DirectStatements(
     lambda count: (
-        select(
-            *_CONTACT_VIEW,
-            _NUMBERS.c.raw,
-        )
+        select(*_CONTACT_VIEW, _NUMBERS.c.raw)
         .select_from(_CONTACTS.outerjoin(_NUMBERS, _NUMBERS.c.contact_id == _CONTACTS.c.id))
         .where(
             _CONTACTS.c.connection_id == bindparam("connection_id"),
@@ -321,7 +318,8 @@ class ContactIndex:
         return [(kind, raw) for raw, kind in found.items()]
 
 
-def _indexed(row: HelpdeskContact | Row[Any], numbers: Iterable[str]) -> IndexedContact:
+def _indexed(row: Any, numbers: Iterable[str]) -> IndexedContact:
+    """``row``: a row of :data:`_CONTACT_VIEW`'s columns."""
     return IndexedContact(
         remote_id=row.remote_id,
         first_name=row.first_name,

@@ -140,13 +140,10 @@ class DirectStatement:
         if not isinstance(driver, InlineAdaptedConnection):
             return await self._through_sqlalchemy(connection, parameters)
         compiled = self.compiled(sync.dialect)
-        inline = driver.inline
         arguments = _arguments(compiled, parameters or {})
-        if inline._turn_due():
-            await inline._take_turns()
         note_write(sync, compiled.sql)
         try:
-            cursor = inline._conn.execute(compiled.sql, arguments)
+            cursor = await driver.inline.run(compiled.sql, arguments)
             fetched = cursor.fetchall() if compiled.row is not None else []
         except sqlite3.Error as error:
             raise DBAPIError.instance(

@@ -49,7 +49,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextvars import ContextVar
 from functools import partial
 from typing import Any, cast
@@ -155,6 +155,13 @@ class InlineConnection(aiosqlite.Connection):
             and not _unsliced.get()
             and time.perf_counter() - _slice.last_turn >= self._time_slice
         )
+
+    async def run(self, operation: str, parameters: Sequence[Any]) -> sqlite3.Cursor:
+        """One statement straight on the driver, after the loop's turn when one is due (a
+        statement that does not wait for another connection's write lock: not ``BEGIN``)."""
+        if self._turn_due():
+            await self._take_turns()
+        return self._conn.execute(operation, parameters)
 
     @staticmethod
     def waits(operation: str) -> bool:

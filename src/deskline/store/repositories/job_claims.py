@@ -158,9 +158,9 @@ _TAKE = DirectStatements(
     )
 )
 """Core statements built once (on SQLite run on the driver: :mod:`deskline.store.direct`): the
-ORM's version (an aliased entity per claim, loaded rows,
-a flush) made thousands of objects of cyclic garbage a second, and the young-generation
-collections that freed them stopped the loop for milliseconds."""
+ORM's version (an aliased entity per claim, loaded rows, a flush) made thousands of objects of
+cyclic garbage a second, and the young-generation collections that freed them stopped the loop
+for milliseconds."""
 
 
 async def claim_due(
