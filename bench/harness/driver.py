@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import aiohttp
 from bench.harness.calls import PlannedCall
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -49,10 +49,6 @@ class DriverStats:
     posts: int = 0
     retries: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
-
-
-POOL_CONNECTIONS = 16
-"""Connections per HTTP client of the driver (see :meth:`CallDriver.run`)."""
 
 
 class CallDriver:
@@ -90,21 +86,13 @@ class CallDriver:
         """Place every call: ``rate`` calls per second, or as fast as ``concurrency`` allows."""
         driven = [DrivenCall(planned, "") for planned in calls]
         limit = asyncio.Semaphore(concurrency)
-        headers = {"Authorization": f"Bearer {self.token}"}
-        # httpx's pool looks at every connection it keeps (a select() each) for every request:
-        # with hundreds in one pool the driver, not deskline, became the bottleneck. Small
-        # pools, the calls spread over them.
-        pools = max(1, -(-concurrency // POOL_CONNECTIONS))
-        limits = httpx.Limits(
-            max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS
-        )
-        async with contextlib.AsyncExitStack() as stack:
-            clients = [
-                await stack.enter_async_context(
-                    httpx.AsyncClient(headers=headers, timeout=30, limits=limits)
-                )
-                for _ in range(pools)
-            ]
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        # aiohttp, not httpx: the driver shares the machine's cores with deskline, and httpx
+        # cost it about three times the CPU per post (docs/benchmarks.md)
+        connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
+        async with aiohttp.ClientSession(
+            headers=headers, connector=connector, timeout=aiohttp.ClientTimeout(total=30)
+        ) as client:
             started = time.perf_counter()
             tasks = []
             for n, call in enumerate(driven):
@@ -112,13 +100,12 @@ class CallDriver:
                     delay = started + n / rate - time.perf_counter()
                     if delay > 0:
                         await asyncio.sleep(delay)
-                client = clients[n % pools]
                 tasks.append(asyncio.create_task(self._place(client, call, limit)))
             await asyncio.gather(*tasks)
         return driven
 
     async def _place(
-        self, client: httpx.AsyncClient, call: DrivenCall, limit: asyncio.Semaphore
+        self, client: aiohttp.ClientSession, call: DrivenCall, limit: asyncio.Semaphore
     ) -> None:
         async with limit:
             scenario = CallScenario(
@@ -140,22 +127,26 @@ class CallDriver:
                 call.error = str(exc)
 
     async def _deliver(
-        self, client: httpx.AsyncClient, body: dict[str, Any], call: DrivenCall
+        self, client: aiohttp.ClientSession, body: dict[str, Any], call: DrivenCall
     ) -> None:
         deadline = time.monotonic() + self.retry_for
         pause = 0.2
+        payload = json.dumps(body).encode()
         while True:
             self.stats.posts += 1
+            code: int | None = None
+            text = ""
             try:
-                answer = await client.post(self.url, json=body)
-                status = str(answer.status_code)
-            except httpx.TransportError as exc:
-                answer, status = None, type(exc).__name__
+                async with client.post(self.url, data=payload) as answer:
+                    code, text = answer.status, await answer.text()
+                status = str(code)
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                status = type(exc).__name__
             self.stats.statuses[status] += 1
-            if answer is not None and answer.status_code < 300:
+            if code is not None and code < 300:
                 return
-            if answer is not None and answer.status_code < 500:
-                raise DeliveryFailed(f"{answer.status_code}: {answer.text[:200]}")
+            if code is not None and code < 500:
+                raise DeliveryFailed(f"{code}: {text[:200]}")
             if time.monotonic() + pause > deadline:
                 raise DeliveryFailed(f"still {status} after {self.retry_for:.0f} s of retries")
             call.retries += 1

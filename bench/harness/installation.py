@@ -61,7 +61,11 @@ class Installation:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
         self.topology = topology
-        self.zendesk = ZendeskProcess(workdir, rate_limit=topology.emulator_rate_limit)
+        # httptools: the helpdesk's HTTP parsing shares this machine's cores with deskline;
+        # the tests keep h11's strictness
+        self.zendesk = ZendeskProcess(
+            workdir, rate_limit=topology.emulator_rate_limit, http="httptools"
+        )
         self.deskline = DesklineProcess(workdir, **topology.settings())
         self.admin: AdminClient | None = None
         self.workers: list[ChildProcess | None] = [None] * topology.workers

@@ -13,14 +13,14 @@ from tests.e2e.processes import PYTHON, ChildProcess, child_env, free_port, wait
 class ZendeskProcess:
     """``python -m tests.e2e.zendesk_process`` on a free port, and its control API."""
 
-    def __init__(self, cwd: Path, *, rate_limit: int = 2500) -> None:
+    def __init__(self, cwd: Path, *, rate_limit: int = 2500, http: str = "h11") -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         repo = Path(__file__).resolve().parents[2]
         self.process = ChildProcess(
             [
                 PYTHON, "-m", "tests.e2e.zendesk_process",
-                "--port", str(self.port), "--rate-limit", str(rate_limit),
+                "--port", str(self.port), "--rate-limit", str(rate_limit), "--http", http,
             ],
             child_env(PYTHONPATH=str(repo)),
             cwd,

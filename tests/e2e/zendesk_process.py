@@ -45,6 +45,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.e2e.zendesk_process")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--rate-limit", type=int, default=2500, help="requests per minute")
+    parser.add_argument(
+        "--http",
+        choices=("h11", "httptools"),
+        default="h11",
+        help="uvicorn's HTTP parser: h11 (strict, for the tests) or httptools (for bench/)",
+    )
     args = parser.parse_args(argv)
     config = EmulatorConfig(consent_mode="auto-allow", rate_limit_per_minute=args.rate_limit)
     emulator = ZendeskEmulator(config, ShiftedClock())
@@ -52,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         emulator.app,
         host="127.0.0.1",
         port=args.port,
-        http="h11",
+        http=args.http,
         log_level="warning",
         access_log=False,
         lifespan="off",

@@ -5,7 +5,6 @@ journal is a separate write), 80 % returning and 20 % new callers, on a realisti
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,8 @@ from bench.harness.installation import EXTENSIONS, Installation, Topology
 from bench.harness.load import LoadRun, run_load, seed_returning
 from bench.harness.scenarios.sizes import Sizes
 from bench.harness.scenarios.throughput import ALL_FEATURES
+
+from deskline.runtime import event_loop
 
 PLAN_RPM = 700
 NAIVE: dict[str, Any] = {"always_query_helpdesk": True, "tickets": {"timing": "before_call"}}
@@ -24,8 +25,8 @@ def _run(workdir: Path, sizes: Sizes, name: str, settings: dict[str, Any]) -> Lo
     with Installation.start(workdir / f"requests-{name}", topology) as desk:
         desk.put_settings(**ALL_FEATURES, api_budget_rpm=PLAN_RPM, **settings)
         planned = plan_calls(sizes.budget_calls, EXTENSIONS, seed=15)
-        asyncio.run(seed_returning(desk, planned))
-        return asyncio.run(
+        event_loop.run(seed_returning(desk, planned))
+        return event_loop.run(
             run_load(desk, planned, concurrency=10, drain_seconds=sizes.drain_seconds)
         )
 

@@ -30,6 +30,8 @@ from bench.harness.scenarios.sizes import Sizes
 from bench.harness.scenarios.throughput import ALL_FEATURES
 from bench.harness.services import FreshDatabase, PrivatePostgres, PrivateRedis
 
+from deskline.runtime import event_loop
+
 DEGRADED_LINE = "Redis is unavailable"
 RECOVERED_LINE = "Redis is back"
 """What a shared budget logs when it falls back to its per-process share, and when it returns
@@ -41,8 +43,8 @@ FAULT_START_SECONDS = 3.0
 def _load(desk: Installation, sizes: Sizes, calls: int, fault: Fault, **settings: Any) -> LoadRun:
     desk.put_settings(**ALL_FEATURES, **settings)
     planned = plan_calls(calls, EXTENSIONS, seed=calls)
-    asyncio.run(seed_returning(desk, planned))
-    return asyncio.run(
+    event_loop.run(seed_returning(desk, planned))
+    return event_loop.run(
         run_load(
             desk,
             planned,
@@ -89,8 +91,8 @@ def worker_sigkill(workdir: Path, sizes: Sizes) -> dict[str, Any]:
         with Installation.start(workdir / "fault-sigkill", topology) as desk:
             desk.put_settings(**ALL_FEATURES)
             planned = plan_calls(sizes.sigkill_calls, EXTENSIONS, seed=2000)
-            asyncio.run(seed_returning(desk, planned))
-            run = asyncio.run(
+            event_loop.run(seed_returning(desk, planned))
+            run = event_loop.run(
                 run_load(
                     desk,
                     planned,

@@ -10,7 +10,6 @@ what one process sustains here) shows the pop path without queueing.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,8 @@ from bench.harness.scenarios.sizes import Sizes
 from bench.harness.scenarios.throughput import ALL_FEATURES
 from bench.harness.stats import percentile
 
+from deskline.runtime import event_loop
+
 UNSATURATED_RATE = 5.0
 """A rate one ``serve`` on this machine keeps up with (its capacity is ``calls_per_second``)."""
 
@@ -31,10 +32,10 @@ def _measured(workdir: Path, sizes: Sizes, name: str, rate: float, count: int) -
         desk.put_settings(**ALL_FEATURES)
         desk.zendesk.configure(validate_responses=False)
         planned = plan_calls(count, EXTENSIONS, seed=20)
-        asyncio.run(seed_returning(desk, planned))
+        event_loop.run(seed_returning(desk, planned))
         # a realistic ring (2 s) so that new callers' pops can still arrive while it rings
         driver = CallDriver(desk.webhook_url, desk.webhook_token, ring_seconds=2, talk_seconds=1)
-        return asyncio.run(
+        return event_loop.run(
             run_load(
                 desk,
                 planned,

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,8 @@ from bench.harness.installation import EXTENSIONS, Installation, Topology
 from bench.harness.load import run_load
 from bench.harness.scenarios.sizes import Sizes
 from bench.harness.seeding import SeededContact, seed_local_index
+
+from deskline.runtime import event_loop
 
 LOOKUPS_ONLY: dict[str, Any] = {
     "tickets": {"enabled": False},
@@ -30,7 +31,7 @@ def rss_with_contacts(workdir: Path, sizes: Sizes) -> dict[str, Any]:
         contacts = (
             SeededContact(str(10_000_000 + n), phone_number(n)) for n in range(sizes.contacts)
         )
-        written = asyncio.run(
+        written = event_loop.run(
             seed_local_index(desk.database_url, contacts, popup_base=desk.zendesk.base_url)
         )
         rng = random.Random(100)
@@ -38,7 +39,7 @@ def rss_with_contacts(workdir: Path, sizes: Sizes) -> dict[str, Any]:
             PlannedCall(phone_number(rng.randrange(sizes.contacts)), EXTENSIONS[n % 4], True)
             for n in range(sizes.lookup_burst)
         ]
-        run = asyncio.run(
+        run = event_loop.run(
             run_load(desk, burst, concurrency=40, drain_seconds=sizes.drain_seconds, check=False)
         )
         rss = desk.serve_rss_mb()

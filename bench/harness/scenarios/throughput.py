@@ -5,7 +5,6 @@ journal, screen pops to connected agents, recording links."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,8 @@ from bench.harness.load import LoadRun, run_load, seed_returning
 from bench.harness.scenarios.sizes import Sizes
 from bench.harness.services import FreshDatabase, PrivateRedis
 
+from deskline.runtime import event_loop
+
 ALL_FEATURES: dict[str, Any] = {"play_recording": True}
 """On top of the e2e base settings: automatic contact creation, after-call tickets, the call
 journal and ring-time pops are on there already."""
@@ -25,8 +26,8 @@ def throughput_run(desk: Installation, sizes: Sizes, calls: int) -> LoadRun:
     desk.put_settings(**ALL_FEATURES)
     desk.zendesk.configure(validate_responses=False)  # the helpdesk's own cost, not deskline's
     planned = plan_calls(calls, EXTENSIONS)
-    asyncio.run(seed_returning(desk, planned))
-    return asyncio.run(
+    event_loop.run(seed_returning(desk, planned))
+    return event_loop.run(
         run_load(
             desk,
             planned,

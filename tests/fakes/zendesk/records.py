@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -27,6 +28,13 @@ _NON_DIGITS = re.compile(r"\D")
 
 def digits_of(value: str | None) -> str:
     return _NON_DIGITS.sub("", value or "")
+
+
+@functools.lru_cache(maxsize=65_536)
+def _distinct_digits(numbers: tuple[str | None, ...]) -> tuple[str, ...]:
+    """Every search scans all users: their numbers' digits are worked out once per set of
+    numbers, not once per search."""
+    return tuple(sorted({digits_of(n) for n in numbers if n and digits_of(n)}))
 
 
 @dataclass
@@ -78,10 +86,10 @@ class User:
     def is_agent(self) -> bool:
         return self.role in ("agent", "admin")
 
-    def phone_digits(self) -> list[str]:
+    def phone_digits(self) -> tuple[str, ...]:
         """Digits of the primary phone and of every phone identity, for search."""
-        numbers = [self.phone] + [i.value for i in self.identities if i.type == "phone_number"]
-        return sorted({digits_of(n) for n in numbers if n and digits_of(n)})
+        numbers = (self.phone, *(i.value for i in self.identities if i.type == "phone_number"))
+        return _distinct_digits(numbers)
 
     def to_json(self, base_url: str) -> dict[str, Any]:
         return {
