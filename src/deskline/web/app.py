@@ -32,7 +32,7 @@ from deskline.web.auth.throttle import LoginThrottle
 from deskline.web.deps import AuthState
 from deskline.web.errors import install_error_handlers
 from deskline.web.metrics import router as metrics_router
-from deskline.web.pbx_webhooks import build_pbx_webhook_router
+from deskline.web.pbx_webhooks import install_pbx_webhooks
 from deskline.web.recordings import router as recordings_router
 from deskline.web.webhook_targets import webhook_resolver
 
@@ -83,9 +83,9 @@ def create_app(runtime: Runtime, *, auth_options: AuthOptions | None = None) -> 
     app.state.runtime = runtime
     app.state.auth = _auth_state(runtime, auth_options)
     install_error_handlers(app)
-    # first: the PBX's events are most of the requests, and a request is matched against the
-    # routes in order (no other route shares their paths)
-    app.include_router(build_pbx_webhook_router(webhook_resolver(runtime)))
+    # the PBX's events are most of the requests: served before FastAPI's routing (the routes
+    # stay declared, first, for the API's description)
+    install_pbx_webhooks(app, webhook_resolver(runtime))
     for router in (
         health.public,
         auth.public,

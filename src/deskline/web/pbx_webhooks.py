@@ -13,14 +13,16 @@ field path; 503 storage unavailable (the PBX should retry).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from deskline.calls.events import CallEvent
 from deskline.errors import EventPayloadError, StorageError
@@ -122,23 +124,29 @@ def _payload_error(exc: Exception) -> _Reject:
     return _Reject(422, [{"path": "(body)", "message": str(exc)[:500]}])
 
 
-def build_pbx_webhook_router(resolve: Resolver) -> APIRouter:
-    """The webhook routes; ``resolve`` finds a connection by name (None when unknown)."""
-    router = APIRouter(tags=["PBX webhooks"])
-    pseries: dict[str, tuple[tuple[str, str], PSeriesTranslator]] = {}
+class PbxWebhooks:
+    """The two webhook endpoints, served by :class:`PbxWebhookFastPath` and declared as routes
+    (:meth:`router`) for the API's description and for apps without the fast path."""
 
-    def pseries_translator(connection: str, config: PSeriesConfig) -> PSeriesTranslator:
+    def __init__(self, resolve: Resolver) -> None:
+        """``resolve`` finds a connection by name (None when unknown)."""
+        self.resolve = resolve
+        self._pseries: dict[str, tuple[tuple[str, str], PSeriesTranslator]] = {}
+
+    def __repr__(self) -> str:
+        return f"PbxWebhooks({self.resolve!r})"
+
+    def _pseries_translator(self, connection: str, config: PSeriesConfig) -> PSeriesTranslator:
         settings = (config.timezone, config.default_country)
-        known = pseries.get(connection)
+        known = self._pseries.get(connection)
         if known is None or known[0] != settings:
             translator = PSeriesTranslator(tz=config.tz, default_country=config.default_country)
-            known = pseries[connection] = (settings, translator)
+            known = self._pseries[connection] = (settings, translator)
         return known[1]
 
-    @router.post("/webhooks/pbx/{connection}", summary="Receive generic PBX events")
-    async def generic_webhook(connection: str, request: Request) -> JSONResponse:
+    async def generic(self, connection: str, request: Request) -> JSONResponse:
         try:
-            target = await _target(resolve, connection, GENERIC_KINDS)
+            target = await _target(self.resolve, connection, GENERIC_KINDS)
             config = target.config
             if not isinstance(config, WebhookConfig):
                 raise _Reject(404, "connection is not a webhook connection")
@@ -160,16 +168,15 @@ def build_pbx_webhook_router(resolve: Resolver) -> APIRouter:
         except _Reject as reject:
             return JSONResponse({"detail": reject.detail}, reject.status, reject.headers)
 
-    @router.post("/webhooks/pseries/{connection}", summary="Receive P-Series webhook events")
-    async def pseries_webhook(connection: str, request: Request) -> JSONResponse:
+    async def pseries(self, connection: str, request: Request) -> JSONResponse:
         try:
-            target = await _target(resolve, connection, frozenset({"pseries"}))
+            target = await _target(self.resolve, connection, frozenset({"pseries"}))
             config = target.config
             if not isinstance(config, PSeriesConfig):
                 raise _Reject(404, "connection is not a P-Series connection")
             body = await _body(request, MAX_BODY_BYTES)
             _authenticate(request, body, token=config.webhook_token, hmac_secret=None, tolerance=0)
-            translator = pseries_translator(connection, config)
+            translator = self._pseries_translator(connection, config)
             with translator.transaction():  # undone when rejected or not stored
                 try:
                     data = load_json(body)
@@ -182,4 +189,60 @@ def build_pbx_webhook_router(resolve: Resolver) -> APIRouter:
         except _Reject as reject:
             return JSONResponse({"detail": reject.detail}, reject.status, reject.headers)
 
-    return router
+    def router(self) -> APIRouter:
+        router = APIRouter(tags=["PBX webhooks"])
+
+        @router.post("/webhooks/pbx/{connection}", summary="Receive generic PBX events")
+        async def generic_webhook(connection: str, request: Request) -> JSONResponse:
+            return await self.generic(connection, request)
+
+        @router.post("/webhooks/pseries/{connection}", summary="Receive P-Series webhook events")
+        async def pseries_webhook(connection: str, request: Request) -> JSONResponse:
+            return await self.pseries(connection, request)
+
+        return router
+
+
+def install_pbx_webhooks(app: FastAPI, resolve: Resolver, *, fast_path: bool = True) -> None:
+    """The webhook routes on ``app`` (first: they are matched in order), and with
+    ``fast_path`` the middleware that serves them before FastAPI's routing."""
+    webhooks = PbxWebhooks(resolve)
+    app.include_router(webhooks.router())
+    if fast_path:
+        app.add_middleware(PbxWebhookFastPath, webhooks=webhooks)
+
+
+_WEBHOOK_PATH = re.compile(r"/webhooks/(pbx|pseries)/([^/]+)")
+
+
+class PbxWebhookFastPath:
+    """ASGI middleware: a PBX's event posts go straight to :class:`PbxWebhooks`.
+
+    They are most of deskline's requests (two or more per call), and FastAPI's routing,
+    dependency solving and exception middleware cost more CPU than storing their events
+    (docs/benchmarks.md). The answers are the same as the declared routes' (they call the
+    same methods); an unexpected error still reaches the app's outer error middleware (500).
+    Any other request, or another method on these paths, goes on to the app.
+    """
+
+    def __init__(self, app: ASGIApp, webhooks: PbxWebhooks) -> None:
+        self.app = app
+        self.webhooks = webhooks
+
+    def __repr__(self) -> str:
+        return f"PbxWebhookFastPath({self.webhooks!r})"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            path: str = scope["path"]
+            root: str = scope.get("root_path", "")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            match = _WEBHOOK_PATH.fullmatch(path)
+            if match is not None:
+                request = Request(scope, receive)
+                handle = self.webhooks.generic if match[1] == "pbx" else self.webhooks.pseries
+                response = await handle(match[2], request)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -13,7 +13,7 @@ from deskline.calls.model import CallStatus, LegStatus
 from deskline.calls.tracker import CallTracker
 from deskline.cli import app as cli
 from deskline.pbx.simulator.config import SimulatorConfig
-from deskline.web.pbx_webhooks import WebhookTarget, build_pbx_webhook_router
+from deskline.web.pbx_webhooks import WebhookTarget, install_pbx_webhooks
 from tests.fakes.pseries_server import serve_app
 from tests.pbx.webhook.conftest import MemorySink
 
@@ -33,7 +33,7 @@ async def deskline_url(sink: MemorySink) -> AsyncIterator[str]:
         return target if name == "simulator" else None
 
     app = FastAPI()
-    app.include_router(build_pbx_webhook_router(resolve))
+    install_pbx_webhooks(app, resolve)
     async with serve_app(app) as url:
         yield url
 

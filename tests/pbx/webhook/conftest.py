@@ -1,4 +1,5 @@
-"""An app with only the PBX webhook router, a few connections and an in-memory sink."""
+"""An app with only the PBX webhooks (fast path or routes), a few connections and an
+in-memory sink."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from deskline.calls.events import CallEvent
 from deskline.errors import StorageError
 from deskline.pbx.pseries.config import PSeriesConfig
 from deskline.pbx.webhook.config import WebhookConfig
-from deskline.web.pbx_webhooks import WebhookTarget, build_pbx_webhook_router
+from deskline.web.pbx_webhooks import Resolver, WebhookTarget, install_pbx_webhooks
 
 TOKEN = "token-0123456789abcdef"
 HMAC_SECRET = "hmac-secret-0123456789"
@@ -39,7 +40,15 @@ class MemorySink:
         return new
 
 
-def build_app(sink: MemorySink) -> FastAPI:
+def build_app(sink: MemorySink, *, fast_path: bool = True) -> FastAPI:
+    app = FastAPI()
+    install_pbx_webhooks(app, resolver(sink), fast_path=fast_path)
+    return app
+
+
+def resolver(sink: MemorySink) -> Resolver:
+    """Four connections storing into ``sink``: ``office`` (token), ``signed`` (HMAC),
+    ``off`` (disabled) and ``pbx`` (P-Series)."""
     targets = {
         "office": WebhookTarget("webhook", WebhookConfig(token=TOKEN), sink),
         "signed": WebhookTarget("webhook", WebhookConfig(hmac_secret=HMAC_SECRET), sink),
@@ -61,9 +70,7 @@ def build_app(sink: MemorySink) -> FastAPI:
     async def resolve(name: str) -> WebhookTarget | None:
         return targets.get(name)
 
-    app = FastAPI()
-    app.include_router(build_pbx_webhook_router(resolve))
-    return app
+    return resolve
 
 
 @pytest.fixture
@@ -71,8 +78,12 @@ def sink() -> MemorySink:
     return MemorySink()
 
 
-@pytest.fixture
-async def client(sink: MemorySink) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=build_app(sink))
+@pytest.fixture(params=[True, False], ids=["fast-path", "routes"])
+async def client(
+    sink: MemorySink, request: pytest.FixtureRequest
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Every webhook test runs against the fast path and against the declared routes: they
+    must answer alike."""
+    transport = httpx.ASGITransport(app=build_app(sink, fast_path=request.param))
     async with httpx.AsyncClient(transport=transport, base_url="http://deskline.test") as client:
         yield client

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from deskline.calls.events import CallEvent
 from deskline.pbx.webhook.config import WebhookConfig
-from deskline.web.pbx_webhooks import Resolver, WebhookTarget, build_pbx_webhook_router
+from deskline.web.pbx_webhooks import Resolver, WebhookTarget, install_pbx_webhooks
 from tests.pbx.webhook.conftest import TOKEN
 from tests.pbx.webhook.test_router import RING, post
 
@@ -26,7 +26,7 @@ async def unreachable_sink(events: Sequence[CallEvent]) -> list[CallEvent]:
 async def _ring_answer(resolve: Resolver) -> httpx.Response:
     """What the webhook answers a ring with connections found by ``resolve``."""
     app = FastAPI()
-    app.include_router(build_pbx_webhook_router(resolve))
+    install_pbx_webhooks(app, resolve)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://deskline.test") as client:
         return await post(client, RING)
