@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter
 
-from deskline.store.changes import note_write
+from deskline.store.changes import note_write, transaction_connection
 from deskline.store.sqlite_inline import InlineAdaptedConnection
 
 Processor = Callable[[Any], Any] | None
@@ -174,29 +174,13 @@ class DirectStatement:
         return DirectRows([row(*values) for values in result.all()], result.rowcount)
 
 
-_CONNECTION_KEY = "deskline_direct_connection"
-
-
 async def _connection_of(session: AsyncSession) -> AsyncConnection:
     """The connection of the session's transaction (begun if it is not), after flushing what
-    the session holds as it would before a statement of its own. Asking the session costs a
-    greenlet switch: the answer is kept for the rest of the transaction."""
+    the session holds as it would before a statement of its own."""
     sync_session = session.sync_session
     if sync_session.autoflush and not sync_session._is_clean():
         await session.flush()
-    transaction = sync_session.get_transaction()
-    kept = session.info.get(_CONNECTION_KEY)
-    if (
-        kept is not None
-        and transaction is not None
-        and kept[0] is transaction
-        and transaction.is_active
-        and not kept[1].closed
-    ):
-        return cast(AsyncConnection, kept[1])
-    connection = await session.connection()
-    session.info[_CONNECTION_KEY] = (sync_session.get_transaction(), connection)
-    return connection
+    return await transaction_connection(session)
 
 
 def _arguments(compiled: _Compiled, parameters: Mapping[str, Any]) -> list[Any]:
