@@ -99,6 +99,14 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = Field(
         default="json", description="Log lines as JSON objects or as key=value text."
     )
+    access_log_pbx_events: bool = Field(
+        default=False,
+        description=(
+            "Write an access-log line for every PBX event post answered 2xx too (several per "
+            "call); off: only the posts that failed are in the access log (every event is "
+            "counted in /metrics and kept with its call)."
+        ),
+    )
     metrics_token: SecretStr | None = Field(
         default=None,
         description="Bearer token for GET /metrics; unset: /metrics answers loopback only.",

@@ -26,6 +26,7 @@ from deskline.observability.masking import is_secret_name, mask_secrets, registe
 from deskline.settings import Settings
 
 _HANDLER_NAME = "deskline"
+ACCESS_LOGGER = "uvicorn.access"
 _QUIET_LOGGERS = {"httpx": logging.WARNING, "httpcore": logging.WARNING}
 #: attributes every LogRecord has; anything else came with ``extra=``
 _STANDARD_ATTRIBUTES = frozenset(
@@ -44,6 +45,28 @@ class SecretMaskingFilter(logging.Filter):
         record.msg = mask_secrets(message)
         record.args = None
         return True
+
+
+class PbxEventPostsFilter(logging.Filter):
+    """Drops uvicorn's access-log lines of PBX event posts answered 2xx (a few per call, at a
+    busy call centre most of the log); the failed ones, and every other request, stay."""
+
+    PATHS = ("/webhooks/pbx/", "/webhooks/pseries/")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        # uvicorn's access record: (client address, method, path and query, HTTP version,
+        # status code)
+        if not isinstance(args, tuple) or len(args) != 5:
+            return True
+        _client, method, path, _version, status = args
+        return not (
+            method == "POST"
+            and isinstance(path, str)
+            and path.startswith(self.PATHS)
+            and isinstance(status, int)
+            and 200 <= status < 300
+        )
 
 
 class _LineFormatter(logging.Formatter):
@@ -146,6 +169,12 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> logg
     root.setLevel(settings.log_level.upper())
     for name, level in _QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(max(level, root.level))
+    access = logging.getLogger(ACCESS_LOGGER)
+    for installed in list(access.filters):
+        if isinstance(installed, PbxEventPostsFilter):
+            access.removeFilter(installed)
+    if not settings.access_log_pbx_events:
+        access.addFilter(PbxEventPostsFilter())
     return handler
 
 
