@@ -146,6 +146,12 @@ def test_statements_it_cannot_run_are_refused_when_made() -> None:
         DirectStatement(update(ACTIONS).values(state=bindparam("new_state")))
     with pytest.raises(ValueError, match="plain name"):
         DirectStatement(select(ACTIONS.c.key.label("_hidden")))
+    # a multi-row VALUES: every row must give the defaulted columns
+    row = {"key": "k", "state": "done", "detail": {}, "created_at": None, "updated_at": None}
+    DirectStatement(insert(ACTIONS).values([row, row]))
+    without_state = {name: value for name, value in row.items() if name != "state"}
+    with pytest.raises(ValueError, match="'state'"):
+        DirectStatement(insert(ACTIONS).values([without_state, without_state]))
 
 
 def _sqlite_dialect() -> Any:

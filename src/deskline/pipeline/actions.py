@@ -13,13 +13,13 @@ copied to the phonebook group — the admin API lists these), ``lookup``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskline.store.direct import DirectStatement, bound
+from deskline.store.direct import DirectStatement, DirectStatements, bound
 from deskline.store.models import CallAction
 from deskline.store.repositories._dialect import insert_of
 from deskline.store.types import utcnow
@@ -82,23 +82,35 @@ _WRITTEN = (
 """The columns an action's upserts write (all but ``id``)."""
 
 
-def _upsert(changes: frozenset[str], *, returning: bool = True) -> DirectStatement:
+def _upsert(
+    changes: frozenset[str], *, returning: bool = True, rows: int = 0
+) -> Callable[[str], Any]:
     """``INSERT … ON CONFLICT (key) DO UPDATE`` of ``state``, ``updated_at`` and ``changes``
-    (of ``remote_id``, ``detail``), returning the row (or nothing)."""
+    (of ``remote_id``, ``detail``), returning the row (or nothing). ``rows``: that many rows
+    in one statement, their parameters suffixed ``_0``, ``_1`` … (0: one row, unsuffixed)."""
 
     def build(dialect: str) -> Any:
-        insert = insert_of(dialect, _ACTIONS).values(bound(*_WRITTEN))
+        values: Any = (
+            [
+                # typed: SQLAlchemy gives only the first row's parameters the column's type
+                {name: bindparam(f"{name}_{row}", type_=_ACTIONS.c[name].type) for name in _WRITTEN}
+                for row in range(rows)
+            ]
+            if rows
+            else bound(*_WRITTEN)
+        )
+        insert = insert_of(dialect, _ACTIONS).values(values)
         kept = ("state", "updated_at", *sorted(changes))
         upsert = insert.on_conflict_do_update(
             index_elements=["key"], set_={name: insert.excluded[name] for name in kept}
         )
         return upsert.returning(*_ACTIONS.c) if returning else upsert
 
-    return DirectStatement(build)
+    return build
 
 
 _UPSERTS = {
-    frozenset(changes): _upsert(frozenset(changes))
+    frozenset(changes): DirectStatement(_upsert(frozenset(changes)))
     for changes in ((), ("remote_id",), ("detail",), ("remote_id", "detail"))
 }
 """Built once per dialect, run on the driver (:mod:`deskline.store.direct`)."""
@@ -140,8 +152,11 @@ async def record_action(
     return CallAction(**row._asdict())
 
 
-_DONE_UPSERT = _upsert(frozenset({"remote_id", "detail"}), returning=False)
-"""A done action's upsert: it writes no row back."""
+_DONE_UPSERTS = DirectStatements(
+    lambda rows: _upsert(frozenset({"remote_id", "detail"}), returning=False, rows=rows),
+    longest=16,
+)
+"""Done actions' upserts, one statement for all of them: they write no rows back."""
 
 
 async def record_done_actions(
@@ -150,21 +165,23 @@ async def record_done_actions(
     call_id: str,
     actions: Mapping[str, tuple[str | None, dict[str, Any]]],
 ) -> None:
-    """Record several actions of a call as done — ``{action: (remote_id, detail)}`` — with
-    Core statements (no rows returned: for writes that only need to be saved)."""
+    """Record several actions of a call as done — ``{action: (remote_id, detail)}`` — in one
+    Core statement (no rows returned: for writes that only need to be saved)."""
+    if not actions:
+        return
     now = utcnow()
-    for action, (remote_id, detail) in actions.items():
-        await _DONE_UPSERT.execute(
-            session,
-            {
-                "key": action_key(source, call_id, action),
-                "source": source,
-                "pbx_call_id": call_id,
-                "action": action,
-                "state": ActionState.DONE,
-                "remote_id": remote_id,
-                "detail": detail,
-                "created_at": now,
-                "updated_at": now,
-            },
-        )
+    parameters: dict[str, Any] = {}
+    for row, (action, (remote_id, detail)) in enumerate(actions.items()):
+        values = {
+            "key": action_key(source, call_id, action),
+            "source": source,
+            "pbx_call_id": call_id,
+            "action": action,
+            "state": ActionState.DONE,
+            "remote_id": remote_id,
+            "detail": detail,
+            "created_at": now,
+            "updated_at": now,
+        }
+        parameters.update((f"{name}_{row}", value) for name, value in values.items())
+    await _DONE_UPSERTS(len(actions)).execute(session, parameters)

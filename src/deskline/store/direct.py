@@ -209,10 +209,16 @@ def _row(compiled: _Compiled, values: Sequence[Any]) -> Any:
 
 class DirectStatements:
     """Direct statements that differ only in the length of a list parameter (``IN`` of n
-    values, see :func:`listed`): ``build(n)`` makes the one for n values, kept for up to
-    ``longest`` values."""
+    values, see :func:`listed`) or in their rows (a multi-row ``VALUES``): ``build(n)`` makes
+    the one for n (a statement, or one per dialect as :class:`DirectStatement` takes), kept
+    for up to ``longest``."""
 
-    def __init__(self, build: Callable[[int], Executable], *, longest: int = 64) -> None:
+    def __init__(
+        self,
+        build: Callable[[int], Executable | Callable[[str], Executable]],
+        *,
+        longest: int = 64,
+    ) -> None:
         self._build = build
         self._longest = longest
         self._made: dict[int, DirectStatement] = {}
@@ -288,7 +294,11 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
 def _check_defaults(statement: Insert | Update) -> None:
     """An INSERT must give every column SQLAlchemy would have given a Python-side default, an
     UPDATE every column with an ``onupdate``: run directly, nobody fills them in."""
-    named = {getattr(column, "key", column) for column in (statement._values or {})}
+    if isinstance(statement, Insert) and statement._multi_values:
+        rows = [row for values in statement._multi_values for row in values]
+        named = set.intersection(*({getattr(c, "key", c) for c in row} for row in rows))
+    else:
+        named = {getattr(column, "key", column) for column in (statement._values or {})}
     table = statement.table
     for column in getattr(table, "columns", ()):
         default = column.default if isinstance(statement, Insert) else column.onupdate
