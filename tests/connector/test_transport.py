@@ -128,3 +128,33 @@ async def test_an_answer_cut_short_is_retried_and_an_oversized_one_refused() -> 
         with pytest.raises(HelpdeskError, match="larger than 50000 bytes") as big:
             await send(url, max_bytes=50_000)
     assert big.value.outcome == "fail"
+
+
+async def test_no_cookie_an_answer_sets_goes_back_to_the_helpdesk() -> None:
+    heads: list[bytes] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while not reader.at_eof():
+            try:
+                head = await _request_head(reader)
+            except asyncio.IncompleteReadError:
+                return
+            heads.append(head)
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+                b"Set-Cookie: session=abc123; Path=/\r\n\r\n{}"
+            )
+            await writer.drain()
+
+    async with server(serve) as url:
+        client = HelpdeskClient(1)
+        try:
+            for _ in range(2):
+                answer = await client.send(httpx.Request("GET", f"{url}/api/v2/users"), auth=None)
+                assert answer.status == 200
+        finally:
+            await client.aclose()
+    assert len(heads) == 2
+    assert all(b"cookie:" not in head.lower() for head in heads), heads
+    with pytest.raises(TypeError, match="no cookies"):
+        client.http.cookies = {"session": "abc123"}
