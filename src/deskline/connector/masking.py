@@ -32,14 +32,16 @@ class Masker:
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         self._secrets: set[str] = set()
+        self._longest_first: tuple[str, ...] = ()
         self.add(secrets)
 
     def add(self, secrets: Iterable[str | None]) -> None:
         self._secrets.update(s for s in secrets if s and len(s) >= _MIN_SECRET_LENGTH)
+        self._longest_first = tuple(sorted(self._secrets, key=len, reverse=True))
 
     def text(self, text: str) -> str:
         """``text`` with every known secret value replaced (longest first)."""
-        for secret in sorted(self._secrets, key=len, reverse=True):
+        for secret in self._longest_first:
             if secret in text:
                 text = text.replace(secret, mask(secret))
         return text
