@@ -56,6 +56,27 @@ async def test_statements_run_on_the_loop_thread(tmp_path: Path) -> None:
     assert threads == [threading.get_ident()]
 
 
+async def test_closing_a_session_never_waits_so_it_needs_no_shield(tmp_path: Path) -> None:
+    """Database closes inline sessions without SQLAlchemy's shielded task
+    (``Database._opened``): only sound while a close cannot be cut short by a cancellation,
+    i.e. never gives the loop a turn, after reads and after writes alike."""
+    db = _file_db(tmp_path / "a.db")
+    try:
+        async with db.write_connection() as connection:
+            await connection.execute(text("CREATE TABLE t (x INTEGER)"))
+        for sessions in (db.sessions, db._write_sessions):
+            session = sessions()
+            await session.execute(text("INSERT INTO t VALUES (1)"))
+            closing = session.close()
+            with pytest.raises(StopIteration):  # done at the first step: it never suspended
+                closing.send(None)
+            assert not session.in_transaction()
+        async with db.read() as session:
+            assert (await session.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+    finally:
+        await db.dispose()
+
+
 async def test_statements_errors_and_rollbacks_behave_as_through_aiosqlite(
     tmp_path: Path,
 ) -> None:

@@ -69,6 +69,8 @@ class Database:
             )
         kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": self._dialect == "postgresql"}
         self._checkpointer: Checkpointer | None = None
+        self._inline = False
+        """SQLite statements on the loop (:mod:`deskline.store.sqlite_inline`)."""
         if self._dialect == "sqlite":
             file = parsed.database if parsed.database and parsed.database != ":memory:" else None
             if file:
@@ -82,6 +84,7 @@ class Database:
                     time_slice_seconds=sqlite_time_slice_ms / 1000,
                 )
                 kwargs["module"] = inline_dbapi()
+                self._inline = True
             else:
                 kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
         else:
@@ -147,12 +150,31 @@ class Database:
         ``urgent``: on SQLite, its statements never give the loop's turn away to other tasks
         (ring-time pops; see :mod:`deskline.store.sqlite_inline`)."""
         with unsliced() if urgent else nullcontext():
-            async with self.sessions() as session:
+            async with self._opened(self.sessions) as session:
                 yield session
 
     @asynccontextmanager
+    async def _opened(
+        self, sessions: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[AsyncSession]:
+        """A new session, closed when the block ends. SQLAlchemy closes a session in a task of
+        its own, shielded, so that a cancellation cannot cut the close short (a connection
+        that never went back to the pool); on the inline SQLite driver closing never waits —
+        rollback and the pool's return run straight on the driver — so there is nothing to
+        shield, and the task per session was about a tenth of a session's cost."""
+        if not self._inline:
+            async with sessions() as session:
+                yield session
+            return
+        session = sessions()
+        try:
+            yield session
+        finally:
+            await session.close()
+
+    @asynccontextmanager
     async def _write_session(self) -> AsyncIterator[AsyncSession]:
-        async with self._write_sessions() as session:
+        async with self._opened(self._write_sessions) as session:
             try:
                 async with session.begin():
                     yield session
