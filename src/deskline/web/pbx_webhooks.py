@@ -219,8 +219,8 @@ class PbxWebhookFastPath:
     """ASGI middleware: a PBX's event posts go straight to :class:`PbxWebhooks`.
 
     They are most of deskline's requests (two or more per call), and FastAPI's routing,
-    dependency solving and exception middleware cost more CPU than storing their events
-    (docs/benchmarks.md). The answers are the same as the declared routes' (they call the
+    dependency solving and exception middleware cost about half as much CPU as storing their
+    events (docs/benchmarks.md). The answers are the same as the declared routes' (they call the
     same methods); an unexpected error still reaches the app's outer error middleware (500).
     Any other request, or another method on these paths, goes on to the app.
     """
