@@ -28,15 +28,32 @@ from tests.pbx.webhook.test_router import AUTH, RING
 
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
-    root, access = logging.getLogger(), logging.getLogger(ACCESS_LOGGER)
-    handlers, level, filters = list(root.handlers), root.level, list(access.filters)
+    """uvicorn's loggers as ``deskline serve`` has them (``log_config=None``: untouched,
+    propagating to the root), whatever a server run earlier in this process made of them (its
+    default config gives them their own handlers and stops propagation); all restored after."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    uvicorn_loggers = [logging.getLogger(name) for name in ("uvicorn", ACCESS_LOGGER)]
+    saved = [
+        (list(lg.handlers), list(lg.filters), lg.level, lg.propagate, lg.disabled)
+        for lg in uvicorn_loggers
+    ]
     quiet = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
+    for logger in uvicorn_loggers:
+        logger.handlers[:], logger.filters[:] = [], []
+        logger.setLevel(logging.NOTSET)
+        logger.propagate, logger.disabled = True, False
     yield
     for name, quiet_level in quiet.items():
         logging.getLogger(name).setLevel(quiet_level)
     root.handlers[:] = handlers
     root.setLevel(level)
-    access.filters[:] = filters
+    for logger, (kept_handlers, filters, kept_level, propagate, disabled) in zip(
+        uvicorn_loggers, saved, strict=True
+    ):
+        logger.handlers[:], logger.filters[:] = kept_handlers, filters
+        logger.setLevel(kept_level)
+        logger.propagate, logger.disabled = propagate, disabled
 
 
 @contextlib.asynccontextmanager
