@@ -58,7 +58,12 @@ def note_write(conn: Any, statement: str) -> None:
     """Remember on the connection which table its transaction wrote."""
     table = written_table(statement)
     if table is not None:
-        conn.info.setdefault(_WRITTEN_KEY, set()).add(table)
+        note_written(conn, table)
+
+
+def note_written(conn: Any, table: str) -> None:
+    """Remember on the connection that its transaction wrote ``table`` (``"*"``: unknown)."""
+    conn.info.setdefault(_WRITTEN_KEY, set()).add(table)
 
 
 class TableChanges:

@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter
 
-from deskline.store.changes import note_write, transaction_connection
+from deskline.store.changes import note_written, transaction_connection, written_table
 from deskline.store.sqlite_inline import InlineAdaptedConnection
 
 Processor = Callable[[Any], Any] | None
@@ -89,6 +89,7 @@ class _Compiled:
     parameters: tuple[_Parameter, ...]
     row: Callable[..., Any] | None  # the named tuple of a row; None: returns no rows
     columns: tuple[Processor, ...]
+    writes: str | None  # the table it writes (for the read caches), worked out once
 
 
 class DirectStatement:
@@ -141,7 +142,8 @@ class DirectStatement:
             return await self._through_sqlalchemy(connection, parameters)
         compiled = self.compiled(sync.dialect)
         arguments = _arguments(compiled, parameters or {})
-        note_write(sync, compiled.sql)
+        if compiled.writes is not None:
+            note_written(sync, compiled.writes)
         try:
             cursor = await driver.inline.run(compiled.sql, arguments)
             fetched = cursor.fetchall() if compiled.row is not None else []
@@ -288,7 +290,9 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
         for column in getattr(statement, "exported_columns", None) or ()
     )
     row = _row_shape(_column_keys(statement))
-    return _Compiled(compiled.string, tuple(parameters), row, columns)
+    return _Compiled(
+        compiled.string, tuple(parameters), row, columns, written_table(compiled.string)
+    )
 
 
 def _check_defaults(statement: Insert | Update) -> None:
