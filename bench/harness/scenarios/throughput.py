@@ -49,6 +49,12 @@ def _figures(run: LoadRun) -> dict[str, Any]:
             run.emulator_cpu_seconds * 1000 / max(1, len(run.calls)), 1
         ),
         "driver_cpu_ms_per_call": round(run.driver_cpu_seconds * 1000 / calls, 1),
+        # near 1: serve (one process, one core at most) was the bottleneck
+        "serve_busy_share": (
+            round(run.serve_cpu_seconds / run.end_to_end_seconds, 2)
+            if run.end_to_end_seconds
+            else None
+        ),
         "cores": os.cpu_count(),
         # the most this machine could carry if deskline itself cost nothing: the emulator and
         # the driver share its cores with deskline
