@@ -223,13 +223,19 @@ class FakePSeries:
 
 
 @contextlib.asynccontextmanager
-async def serve_app(app: Any) -> AsyncIterator[str]:
-    """Run an ASGI app with uvicorn on 127.0.0.1 (free port) in this loop; yields its URL."""
+async def serve_app(app: Any, **options: Any) -> AsyncIterator[str]:
+    """Run an ASGI app with uvicorn on 127.0.0.1 (free port) in this loop; yields its URL.
+    ``options``: uvicorn settings over the defaults here."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="websockets-sansio")
+    defaults: dict[str, Any] = {
+        "log_level": "warning",
+        "lifespan": "off",
+        "ws": "websockets-sansio",
+    }
+    config = uvicorn.Config(app, **(defaults | options))
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:

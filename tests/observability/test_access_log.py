@@ -4,23 +4,19 @@ server configured as ``deskline serve`` configures it (``log_config=None``)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import io
 import json
 import logging
-import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from deskline.observability import configure_logging
 from deskline.observability.logs import ACCESS_LOGGER, PbxEventPostsFilter
 from deskline.settings import load_settings
+from tests.fakes.pseries_server import serve_app
 from tests.observability.test_logs import SECRET_KEY
 from tests.pbx.webhook.conftest import MemorySink, build_app
 from tests.pbx.webhook.test_router import AUTH, RING
@@ -56,23 +52,6 @@ def restore_logging() -> Iterator[None]:
         logger.propagate, logger.disabled = propagate, disabled
 
 
-@contextlib.asynccontextmanager
-async def served(app: FastAPI) -> AsyncIterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_config=None, lifespan="off", http="httptools")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
-
-
 async def access_lines(tmp_path: Path, **settings: object) -> list[str]:
     stream = io.StringIO()
     configure_logging(load_settings(data_dir=tmp_path, secret_key=SECRET_KEY, **settings), stream)
@@ -82,7 +61,9 @@ async def access_lines(tmp_path: Path, **settings: object) -> list[str]:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    async with served(app) as url, httpx.AsyncClient(base_url=url) as client:
+    # as serve runs it: uvicorn leaves the logging to deskline
+    running = serve_app(app, log_config=None, log_level=None, http="httptools")
+    async with running as url, httpx.AsyncClient(base_url=url) as client:
         assert (await client.post("/webhooks/pbx/office", json=RING, headers=AUTH)).is_success
         bad = await client.post("/webhooks/pbx/office", json=RING, headers={})
         assert bad.status_code == 401

@@ -69,8 +69,6 @@ class Database:
             )
         kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": self._dialect == "postgresql"}
         self._checkpointer: Checkpointer | None = None
-        self._inline = False
-        """SQLite statements on the loop (:mod:`deskline.store.sqlite_inline`)."""
         if self._dialect == "sqlite":
             file = parsed.database if parsed.database and parsed.database != ":memory:" else None
             if file:
@@ -84,7 +82,6 @@ class Database:
                     time_slice_seconds=sqlite_time_slice_ms / 1000,
                 )
                 kwargs["module"] = inline_dbapi()
-                self._inline = True
             else:
                 kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
         else:
@@ -118,6 +115,12 @@ class Database:
         return ReadCache(
             self.changes, tables, ttl_seconds=self.read_cache_seconds, max_entries=max_entries
         )
+
+    @property
+    def _inline(self) -> bool:
+        """SQLite statements on the loop (:mod:`deskline.store.sqlite_inline`): the inline
+        driver comes with its checkpointer."""
+        return self._checkpointer is not None
 
     @property
     def dialect(self) -> str:

@@ -159,18 +159,23 @@ class DirectStatement:
     def compiled(self, dialect: Dialect) -> _Compiled:
         found = self._compiled.get(dialect.name)
         if found is None:
-            found = self._compiled[dialect.name] = _compile(self.statement(dialect.name), dialect)
+            statement = self.statement(dialect.name)
+            found = _compile(statement, dialect, self.row(dialect.name))
+            self._compiled[dialect.name] = found
         return found
+
+    def row(self, dialect: str) -> Callable[..., Any] | None:
+        """The named tuple of the statement's rows as ``dialect`` runs it (None: no rows)."""
+        if dialect not in self._rows:
+            self._rows[dialect] = _row_shape(_column_keys(self.statement(dialect)))
+        return self._rows[dialect]
 
     async def _through_sqlalchemy(
         self, connection: AsyncConnection, parameters: Mapping[str, Any] | None
     ) -> DirectRows:
         dialect = connection.dialect.name
-        statement = self.statement(dialect)
-        result = await connection.execute(statement, dict(parameters or {}))
-        if dialect not in self._rows:
-            self._rows[dialect] = _row_shape(_column_keys(statement))
-        row = self._rows[dialect]
+        result = await connection.execute(self.statement(dialect), dict(parameters or {}))
+        row = self.row(dialect)
         if row is None:  # (an INSERT may still return its new key: SQLAlchemy's own)
             return DirectRows([], result.rowcount)
         return DirectRows([row(*values) for values in result.all()], result.rowcount)
@@ -268,7 +273,7 @@ def _row_shape(keys: tuple[str, ...]) -> Callable[..., Any] | None:
     return namedtuple("Row", keys) if keys else None
 
 
-def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
+def _compile(statement: Executable, dialect: Dialect, row: Callable[..., Any] | None) -> _Compiled:
     """The statement for a ``qmark`` driver (SQLite), with its parameters in order."""
     compiled: Any = cast(Any, statement).compile(dialect=dialect)
     assert compiled.positional, "direct statements run on positional drivers"
@@ -289,7 +294,6 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
         column.type._cached_result_processor(dialect, None)
         for column in getattr(statement, "exported_columns", None) or ()
     )
-    row = _row_shape(_column_keys(statement))
     return _Compiled(
         compiled.string, tuple(parameters), row, columns, written_table(compiled.string)
     )
