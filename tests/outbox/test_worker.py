@@ -25,7 +25,10 @@ from deskline.outbox import (
     get_job,
     retry_job,
 )
+from deskline.outbox.handlers import DirectWrite
+from deskline.pipeline.actions import actions_of_call, record_done_actions
 from deskline.store.db import Database
+from deskline.store.direct_transaction import DirectTransaction, Statements
 from deskline.store.models import Job
 from deskline.store.repositories.settings import get_setting, put_setting
 from tests.outbox.conftest import HandlerRegistry
@@ -223,6 +226,100 @@ async def test_deferred_writes_commit_with_success(db: Database, handlers: Handl
     assert bad.state == JobState.FAILED
     assert bad.last_error is not None
     assert "saving the job's result failed" in bad.last_error
+
+
+async def _saving_spied(db: Database, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The kinds of write transaction opened from now on (``direct`` or ``session``)."""
+    opened: list[str] = []
+    direct, session = db.direct_transaction, db.transaction
+
+    def spied_direct(**kw: Any) -> Any:
+        opened.append("direct")
+        return direct(**kw)
+
+    def spied_session(**kw: Any) -> Any:
+        opened.append("session")
+        return session(**kw)
+
+    monkeypatch.setattr(db, "direct_transaction", spied_direct)
+    monkeypatch.setattr(db, "transaction", spied_session)
+    return opened
+
+
+async def _done_actions(db: Database, call_id: str) -> dict[str, str | None]:
+    async with db.read() as session:
+        found = await actions_of_call(session, "pbx", call_id)
+    return {name: row.remote_id for name, row in found.items()}
+
+
+async def test_an_attempt_whose_writes_are_all_direct_is_recorded_without_a_session(
+    db: Database, handlers: HandlerRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written_on: list[type] = []
+
+    async def creates_ticket(job: ClaimedJob, context: JobContext) -> str:
+        async def log_request(on: Statements) -> None:
+            written_on.append(type(on))
+            await record_done_actions(on, "pbx", "c1", {"logged": ("POST /tickets", {})})
+
+        async def remember(on: Statements) -> None:
+            written_on.append(type(on))
+            await record_done_actions(on, "pbx", "c1", {"ticket": ("42", {"quote": '"{{x}}"'})})
+
+        context.with_attempt(DirectWrite(log_request))
+        context.on_success(DirectWrite(remember))
+        return "ticket 42"
+
+    handlers.add("test.creates", creates_ticket)
+    job_id = await _add(db, "test.creates")
+    worker = Worker(db, "w1", FAST)
+    (job,) = await worker.claim_many(1, recover=False)
+    opened = await _saving_spied(db, monkeypatch)
+    await worker.execute(job)
+
+    assert opened == ["direct"]  # the attempt, its record and its result: one transaction
+    assert await _outcomes(db, job_id) == ["succeeded"]
+    assert (await _job(db, job_id)).state == JobState.SUCCEEDED
+    assert await _done_actions(db, "c1") == {"logged": "POST /tickets", "ticket": "42"}
+    expected = DirectTransaction if db.dialect == "sqlite" else AsyncSession
+    assert written_on and all(issubclass(kind, expected) for kind in written_on)
+
+
+async def test_an_attempt_with_an_orm_write_is_recorded_in_a_session(
+    db: Database, handlers: HandlerRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def creates_ticket(job: ClaimedJob, context: JobContext) -> str:
+        async def remember(on: Statements) -> None:
+            await record_done_actions(on, "pbx", "c2", {"ticket": ("43", {})})
+
+        async def orm(session: AsyncSession) -> None:
+            await put_setting(session, f"ticket-of-job:{job.id}", 43)
+
+        context.on_success(DirectWrite(remember))
+        context.on_success(orm)
+        return "ticket 43"
+
+    async def fails(job: ClaimedJob, context: JobContext) -> str:
+        context.on_success(lambda session: put_setting(session, "never", 1))
+        raise PermanentJobError("refused")  # its success writes never run: no session needed
+
+    handlers.add("test.creates", creates_ticket)
+    handlers.add("test.fails", fails)
+    ok_id = await _add(db, "test.creates")
+    failed_id = await _add(db, "test.fails")
+    worker = Worker(db, "w1", FAST)
+    claimed = await worker.claim_many(2, recover=False)
+    opened = await _saving_spied(db, monkeypatch)
+    for job in sorted(claimed, key=lambda job: job.id):
+        await worker.execute(job)
+
+    assert opened == ["session", "direct"]
+    assert (await _job(db, ok_id)).state == JobState.SUCCEEDED
+    assert (await _job(db, failed_id)).state == JobState.FAILED
+    assert await _done_actions(db, "c2") == {"ticket": "43"}
+    async with db.read() as session:
+        assert await get_setting(session, f"ticket-of-job:{ok_id}") == 43
+        assert await get_setting(session, "never") is None
 
 
 Steps = Callable[[ClaimedJob, JobContext], None]

@@ -118,13 +118,13 @@ async def test_the_rest_of_a_popped_call_pops_nothing_and_reads_nothing_early(
     tab = Tab()
     desk.pipeline.hub.connect("2005", tab)
     urgent_reads: list[bool] = []
-    read = desk.db.read
+    read = desk.db.direct_read
 
     def counting_read(*, urgent: bool = False) -> Any:
         urgent_reads.append(urgent)
         return read(urgent=urgent)
 
-    monkeypatch.setattr(desk.db, "read", counting_read)
+    monkeypatch.setattr(desk.db, "direct_read", counting_read)
     await desk.ingestor(live_ring("c1", RUTH))
     assert len(tab.messages) == 1 and urgent_reads.count(True) == 1  # the ring: read, popped
     urgent_reads.clear()

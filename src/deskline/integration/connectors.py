@@ -49,6 +49,7 @@ from deskline.integration.tokens import DatabaseTokenStore
 from deskline.settings import Settings
 from deskline.store.changes import ReadCache
 from deskline.store.db import Database
+from deskline.store.direct_transaction import Statements, orm_session
 from deskline.store.models import HelpdeskConnection
 from deskline.templates.model.template import HelpdeskTemplate
 
@@ -159,27 +160,28 @@ class ConnectorProvider:
 
     # --- snapshots ---------------------------------------------------------------------------
 
-    async def current(self, session: AsyncSession) -> ActiveHelpdesk | None:
+    async def current(self, on: Statements) -> ActiveHelpdesk | None:
         """The helpdesk connection whether enabled or not (None: nothing connected yet).
 
         A connection still waiting for its first authorization counts as not connected."""
 
         async def read() -> ActiveHelpdesk | None:
+            session = await orm_session(on)
             row = await current_connection(session)
             if row is None or row.status == ConnectionStatus.AUTHORIZING:
                 return None
             return await self.snapshot(session, row)
 
-        return await self._current.read_through(session, None, read)
+        return await self._current.read_through(on, None, read)
 
     def cached_current(self) -> ActiveHelpdesk | object | None:
         """:meth:`current` when it is cached (no session needed), else
         :data:`~deskline.store.changes.MISSING`."""
         return self._current.get(None)
 
-    async def active(self, session: AsyncSession) -> ActiveHelpdesk | None:
+    async def active(self, on: Statements) -> ActiveHelpdesk | None:
         """The connected, enabled helpdesk (possibly ``needs_reauth``), or None."""
-        helpdesk = await self.current(session)
+        helpdesk = await self.current(on)
         return helpdesk if helpdesk is not None and helpdesk.enabled else None
 
     async def snapshot(self, session: AsyncSession, row: HelpdeskConnection) -> ActiveHelpdesk:

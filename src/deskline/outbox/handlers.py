@@ -13,16 +13,37 @@ attribute (a name) says the job failed because that service could not be reached
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.errors import PermanentJobError
 from deskline.store.db import Database
+from deskline.store.direct_transaction import Statements
 from deskline.store.repositories.job_claims import ClaimedJob
 
 DeferredWrite = Callable[[AsyncSession], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class DirectWrite:
+    """A deferred write that runs direct statements only (:mod:`deskline.store.direct`), so
+    it can run in a direct transaction (:mod:`deskline.store.direct_transaction`) as well as
+    in a session. When every write of a transaction is one, the worker records the attempt
+    without a session (on SQLite's inline driver)."""
+
+    write: Callable[[Statements], Awaitable[None]]
+
+    async def __call__(self, on: Statements) -> None:
+        await self.write(on)
+
+
+def runs_direct(writes: Iterable[DeferredWrite]) -> bool:
+    """Whether every write of ``writes`` is a :class:`DirectWrite`."""
+    return all(isinstance(write, DirectWrite) for write in writes)
+
+
 AfterCommit = Callable[[], Awaitable[None]]
 
 

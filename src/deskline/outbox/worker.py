@@ -29,11 +29,10 @@ import random
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.budget import budget_wait_of, priority_for_job_kind, request_priority
 from deskline.errors import JobError, PermanentJobError
@@ -41,9 +40,17 @@ from deskline.observability.context import bind_call_id, call_id_of_job
 from deskline.observability.metrics import JOB_ATTEMPTS
 from deskline.outbox.backoff import RetryPolicy, retry_delay
 from deskline.outbox.enqueue import JOBS_CHANNEL
-from deskline.outbox.handlers import AfterCommit, DeferredWrite, JobContext, handler_for
+from deskline.outbox.handlers import (
+    AfterCommit,
+    DeferredWrite,
+    DirectWrite,
+    JobContext,
+    handler_for,
+    runs_direct,
+)
 from deskline.settings import Settings
 from deskline.store.db import Database
+from deskline.store.direct_transaction import Statements, orm_session
 from deskline.store.models import AttemptOutcome
 from deskline.store.notices import ChannelListener, listens
 from deskline.store.repositories import job_claims
@@ -208,18 +215,20 @@ class Worker:
 
     async def claim_many(self, limit: int, *, recover: bool = True) -> list[ClaimedJob]:
         """Claim up to ``limit`` due jobs in one transaction (first returning expired leases
-        to the queue, with ``recover``)."""
+        to the queue, with ``recover``; without, the claim's direct statements need no
+        session: :mod:`deskline.store.direct_transaction`)."""
+        if not recover:
+            async with self.db.direct_transaction() as on:
+                return await self._claim_due(on, limit, utcnow())
         async with self.db.transaction() as session:
             now = utcnow()
-            if recover:
-                await job_claims.recover_expired_leases(session, now)
-            return await job_claims.claim_due(
-                session,
-                self.worker_id,
-                limit=limit,
-                lease_seconds=self.options.lease_seconds,
-                now=now,
-            )
+            await job_claims.recover_expired_leases(session, now)
+            return await self._claim_due(session, limit, now)
+
+    async def _claim_due(self, on: Statements, limit: int, now: datetime) -> list[ClaimedJob]:
+        return await job_claims.claim_due(
+            on, self.worker_id, limit=limit, lease_seconds=self.options.lease_seconds, now=now
+        )
 
     async def execute(self, job: ClaimedJob) -> None:
         context = JobContext(db=self.db, worker_id=self.worker_id)
@@ -287,13 +296,14 @@ class Worker:
         wait += random.uniform(0.0, min(1.0, wait * 0.2))
         run_at = utcnow() + timedelta(seconds=wait)
 
-        async def save(session: AsyncSession, writes: list[DeferredWrite]) -> bool:
+        async def save(on: Statements, writes: list[DeferredWrite]) -> bool:
+            session = await orm_session(on)  # (always a session: not a direct save)
             held = await job_claims.defer_attempt(session, job, self.worker_id, run_at=run_at)
             if held:
                 await _run_writes(session, writes)
             return held
 
-        held = await self._with_attempt_writes(job, context, save)
+        held = await self._with_attempt_writes(job, context, save, direct=False)
         if not held:
             log.warning("job %s: lease lost before it could be deferred", job.id)
 
@@ -301,26 +311,33 @@ class Worker:
         self,
         job: ClaimedJob,
         context: JobContext,
-        save: Callable[[AsyncSession, list[DeferredWrite]], Awaitable[bool]],
+        save: Callable[[Statements, list[DeferredWrite]], Awaitable[bool]],
+        *,
+        direct: bool,
     ) -> bool:
-        """``save(session, attempt_writes)`` in one transaction. The records of what the
-        attempt did (e.g. its helpdesk requests) must never cost the attempt's own record: if
-        the transaction fails with them, it is tried again without them."""
+        """``save(on, attempt_writes)`` in one transaction. The records of what the attempt
+        did (e.g. its helpdesk requests) must never cost the attempt's own record: if the
+        transaction fails with them, it is tried again without them. ``direct``: ``save``
+        runs direct statements only, and so do the writes when they are all
+        :class:`~deskline.outbox.handlers.DirectWrite` — then no session is needed."""
         writes, context.attempt_writes = context.attempt_writes, []
         if writes:
             try:
-                async with self.db.transaction() as session:
-                    return await save(session, writes)
+                async with self._saving(direct and runs_direct(writes)) as on:
+                    return await save(on, writes)
             except Exception:
                 log.warning(
                     "job %s: the records of its attempt could not be saved", job.id, exc_info=True
                 )
         try:
-            async with self.db.transaction() as session:
-                return await save(session, [])
+            async with self._saving(direct) as on:
+                return await save(on, [])
         except Exception:
             context.attempt_writes[:0] = writes  # not their fault: a retry may save them
             raise
+
+    def _saving(self, direct: bool) -> AbstractAsyncContextManager[Statements]:
+        return self.db.direct_transaction() if direct else self.db.transaction()
 
     async def _note_services(self, job: ClaimedJob, context: JobContext, result: _Result) -> None:
         """When an attempt reports a service answering again, the jobs put back because it was
@@ -364,9 +381,9 @@ class Worker:
             retry_at = utcnow() + timedelta(seconds=delay)
         success = result.outcome is AttemptOutcome.SUCCEEDED
 
-        async def save(session: AsyncSession, writes: list[DeferredWrite]) -> bool:
+        async def save(on: Statements, writes: list[DeferredWrite]) -> bool:
             recorded = await job_claims.finish_attempt(
-                session,
+                on,
                 job,
                 self.worker_id,
                 outcome=result.outcome,
@@ -375,13 +392,14 @@ class Worker:
                 waiting_for=result.unavailable_service,
             )
             if recorded:
-                await _run_writes(session, writes)
+                await _run_writes(on, writes)
                 if success:
-                    await _run_writes(session, context.deferred_writes)
+                    await _run_writes(on, context.deferred_writes)
             return recorded
 
+        direct = not success or runs_direct(context.deferred_writes)
         try:
-            recorded = await self._with_attempt_writes(job, context, save)
+            recorded = await self._with_attempt_writes(job, context, save, direct=direct)
         except Exception as exc:
             if not context.deferred_writes:
                 raise  # the database itself failed: the lease expires, the job runs again
@@ -421,9 +439,12 @@ class Worker:
                 return
 
 
-async def _run_writes(session: AsyncSession, writes: list[DeferredWrite]) -> None:
+async def _run_writes(on: Statements, writes: list[DeferredWrite]) -> None:
     for write in writes:
-        await write(session)
+        if isinstance(write, DirectWrite):
+            await write(on)
+        else:  # (only ever given a session: see Worker._with_attempt_writes)
+            await write(await orm_session(on))
 
 
 async def _run_committed(job: ClaimedJob, callbacks: list[AfterCommit], what: str) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.store.direct import DirectStatement, DirectStatements, bound
+from deskline.store.direct_transaction import Statements
 from deskline.store.models import CallAction
 from deskline.store.repositories._dialect import insert_of
 from deskline.store.types import utcnow
@@ -59,9 +60,7 @@ async def get_action(
     return (await session.execute(_BY_KEY, {"key": key})).scalar_one_or_none()
 
 
-async def actions_of_call(
-    session: AsyncSession, source: str, call_id: str
-) -> dict[str, CallAction]:
+async def actions_of_call(session: Statements, source: str, call_id: str) -> dict[str, CallAction]:
     """Every action of the call, by action name: copies, not the session's objects (a job
     reads them; it records actions with :func:`record_action` and friends)."""
     rows = await _OF_CALL.execute(session, {"source": source, "call_id": call_id})
@@ -160,7 +159,7 @@ _DONE_UPSERTS = DirectStatements(
 
 
 async def record_done_actions(
-    session: AsyncSession,
+    session: Statements,
     source: str,
     call_id: str,
     actions: Mapping[str, tuple[str | None, dict[str, Any]]],

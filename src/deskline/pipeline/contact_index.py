@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from deskline.connector.results import Contact
 from deskline.phones import NumberNormaliser, digits_of, last_digits
 from deskline.store.direct import DirectStatement, DirectStatements, bound, listed, spread
+from deskline.store.direct_transaction import Statements
 from deskline.store.models import HelpdeskContact, HelpdeskContactNumber
 from deskline.store.types import utcnow
 
@@ -181,7 +182,7 @@ run at every ring."""
 
 
 async def _contacts(
-    connection: AsyncConnection, connection_id: int, candidates: Iterable[int]
+    connection: Statements | AsyncConnection, connection_id: int, candidates: Iterable[int]
 ) -> list[IndexedContact]:
     """The candidate contacts of the connection, newest first, each with its numbers.
 
@@ -212,11 +213,11 @@ class ContactIndex:
     def __repr__(self) -> str:
         return f"ContactIndex(tail_digits={self.tail_digits})"
 
-    async def find(self, session: AsyncSession, connection_id: int, number: str) -> IndexMatch:
+    async def find(self, on: Statements, connection_id: int, number: str) -> IndexMatch:
         """The contact of ``number`` (see the module's rules)."""
         parsed = self.normaliser.normalise(number)
         variants = self.normaliser.variants(number)
-        connection = await session.connection()
+        connection = on
         if variants or parsed.e164:
             ids = await _BY_VARIANTS(len(variants)).execute(
                 connection, {"e164": parsed.e164, **spread("variant", list(variants))}
@@ -232,7 +233,7 @@ class ContactIndex:
         return self._choose(rows, "tail") if rows else IndexMatch()
 
     async def get(
-        self, session: AsyncSession, connection_id: int, remote_id: str
+        self, session: Statements, connection_id: int, remote_id: str
     ) -> IndexedContact | None:
         row = (
             await _CONTACT.execute(

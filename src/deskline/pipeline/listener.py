@@ -211,7 +211,7 @@ class SourceListener:
         if not self._may_pop_early(calls):
             return
         pops: dict[tuple[str, str], PendingPop] = {}  # one per (call, agent) in the batch
-        async with self.pipeline.db.read(urgent=True) as session:  # never waits its turn
+        async with self.pipeline.db.direct_read(urgent=True) as session:  # never waits its turn
             helpdesk = await self.pipeline.provider.active(session)
             if helpdesk is None:
                 return

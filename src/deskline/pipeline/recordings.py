@@ -34,6 +34,7 @@ from deskline.pbx.recordings import (
 )
 from deskline.store.db import Database
 from deskline.store.direct import DirectStatement, bound
+from deskline.store.direct_transaction import Statements
 from deskline.store.models import Recording
 from deskline.store.repositories._dialect import insert_of
 from deskline.store.types import utcnow
@@ -176,7 +177,7 @@ _VIEW_OF_CALL = DirectStatement(
 
 
 async def recording_view_of_call(
-    session: AsyncSession, source: str, call_id: str
+    session: Statements, source: str, call_id: str
 ) -> Recording | None:
     """:func:`recording_of_call` as a copy, not the session's object (a job reads it; run on
     the driver, :mod:`deskline.store.direct`)."""

@@ -18,13 +18,13 @@ from functools import partial
 from typing import cast
 
 from sqlalchemy import Table, insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.connector import Connector, RequestLogEntry
 from deskline.errors import HELPDESK_SERVICE
-from deskline.outbox.handlers import JobContext
+from deskline.outbox.handlers import DirectWrite, JobContext
 from deskline.store.db import Database
 from deskline.store.direct import DirectStatement, bound
+from deskline.store.direct_transaction import Statements
 from deskline.store.models import HelpdeskRequestLog
 from deskline.store.types import utcnow
 
@@ -86,7 +86,7 @@ async def collecting(
         if attempt is not None and any(_answered(entry) for entry in entries):
             attempt.service_answered(HELPDESK_SERVICE)
         if entries and attempt is not None:
-            attempt.with_attempt(partial(_add_entries, where=where, entries=entries))
+            attempt.with_attempt(DirectWrite(partial(_add_entries, where=where, entries=entries)))
         elif entries:
             await _store(db, where, entries)
 
@@ -122,7 +122,7 @@ _ADD = DirectStatement(
 
 
 async def _add_entries(
-    session: AsyncSession, *, where: RequestContext, entries: list[RequestLogEntry]
+    session: Statements, *, where: RequestContext, entries: list[RequestLogEntry]
 ) -> None:
     now = utcnow()
     for entry in entries:

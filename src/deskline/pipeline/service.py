@@ -16,8 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from deskline.calls.model import Call
 from deskline.integration.connectors import ActiveHelpdesk, ConnectorProvider
 from deskline.phones import NumberNormaliser
@@ -35,6 +33,7 @@ from deskline.pipeline.variables import customer_number
 from deskline.settings import Settings
 from deskline.store.changes import MISSING, ReadCache
 from deskline.store.db import Database
+from deskline.store.direct_transaction import Statements, orm_session
 from deskline.store.repositories import calls as call_rows
 
 LOOKUP_PRIORITY = 10
@@ -161,7 +160,7 @@ class Pipeline:
         return is_lookupable(self.normaliser, number, self.options.own_numbers)
 
     async def local_match(
-        self, session: AsyncSession, helpdesk: ActiveHelpdesk, call: Call
+        self, session: Statements, helpdesk: ActiveHelpdesk, call: Call
     ) -> IndexMatch:
         number = customer_number(call)
         if not number or not self.lookupable(number):
@@ -169,7 +168,7 @@ class Pipeline:
         return await self.match_number(session, helpdesk.connection_id, number)
 
     async def call_match(
-        self, session: AsyncSession, helpdesk: ActiveHelpdesk, source: str, call: Call
+        self, session: Statements, helpdesk: ActiveHelpdesk, source: str, call: Call
     ) -> IndexMatch:
         """The index's match of the call's customer, as the call first matched it in this
         process (:class:`CallMatches`), else as the index has it now."""
@@ -181,7 +180,7 @@ class Pipeline:
         return match
 
     async def match_number(
-        self, session: AsyncSession, connection_id: int, number: str
+        self, session: Statements, connection_id: int, number: str
     ) -> IndexMatch:
         """The index's match of ``number``, kept until this process changes the index (or
         for the read cache's time to live: another process's change may go unseen that long,
@@ -197,16 +196,16 @@ class Pipeline:
         found = self._bindings.get(connection_id)
         return None if found is MISSING else found  # type: ignore[return-value]
 
-    async def bound_agents(
-        self, session: AsyncSession, connection_id: int
-    ) -> dict[str, BoundAgent]:
+    async def bound_agents(self, on: Statements, connection_id: int) -> dict[str, BoundAgent]:
         """Every bound extension of the connection (read once per change of the bindings)."""
-        return await self._bindings.read_through(
-            session, connection_id, lambda: bound_agents(session, connection_id)
-        )
+
+        async def read() -> dict[str, BoundAgent]:
+            return await bound_agents(await orm_session(on), connection_id)
+
+        return await self._bindings.read_through(on, connection_id, read)
 
     async def load_call(
-        self, source: str, call_id: str, session: AsyncSession | None = None
+        self, source: str, call_id: str, session: Statements | None = None
     ) -> Call | None:
         if session is None:
             async with self.db.read() as own:

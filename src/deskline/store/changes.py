@@ -25,10 +25,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Final, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+if TYPE_CHECKING:
+    from deskline.store.direct_transaction import Statements
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -64,6 +67,12 @@ def note_write(conn: Any, statement: str) -> None:
 def note_written(conn: Any, table: str) -> None:
     """Remember on the connection that its transaction wrote ``table`` (``"*"``: unknown)."""
     conn.info.setdefault(_WRITTEN_KEY, set()).add(table)
+
+
+def written_tables(info: dict[str, Any]) -> set[str]:
+    """The tables noted in a connection's (or direct transaction's) ``info``, forgotten."""
+    written: set[str] | None = info.pop(_WRITTEN_KEY, None)
+    return written or set()
 
 
 class TableChanges:
@@ -164,7 +173,7 @@ class ReadCache(Generic[K, V]):
         return value
 
     async def read_through(
-        self, session: AsyncSession, key: K, read: Callable[[], Awaitable[V]]
+        self, session: Statements, key: K, read: Callable[[], Awaitable[V]]
     ) -> V:
         """The cached value of ``key``, or ``await read()`` (kept for next time). A session
         that has itself changed one of the tables (not committed yet) always reads: it must see
@@ -195,8 +204,11 @@ class ReadCache(Generic[K, V]):
         self._entries.clear()
 
 
-async def uncommitted_writes(session: AsyncSession) -> set[str]:
-    """The tables ``session``'s open transaction has written (``"*"``: unknown, maybe any)."""
+async def uncommitted_writes(session: Statements) -> set[str]:
+    """The tables ``session``'s open transaction has written (``"*"``: unknown, maybe any);
+    ``session`` may also be a direct transaction (:mod:`deskline.store.direct_transaction`)."""
+    if not isinstance(session, AsyncSession):
+        return set(session.info.get(_WRITTEN_KEY, ()))
     sync_session = session.sync_session
     if not sync_session._is_clean():  # pending objects (new, changed or deleted)
         return {_EVERYTHING}

@@ -15,7 +15,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import (
+    AbstractAsyncContextManager,
+    AsyncExitStack,
+    asynccontextmanager,
+    nullcontext,
+)
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +38,7 @@ from sqlalchemy.ext.asyncio import (
 from deskline.errors import ConfigurationError, StorageError
 from deskline.settings import Settings
 from deskline.store.changes import K, ReadCache, TableChanges, V
+from deskline.store.direct_transaction import DirectConnections, Statements
 from deskline.store.sqlite_inline import (
     Checkpointer,
     InlineAdaptedConnection,
@@ -69,13 +75,14 @@ class Database:
             )
         kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": self._dialect == "postgresql"}
         self._checkpointer: Checkpointer | None = None
+        direct_connect = None
         if self._dialect == "sqlite":
             file = parsed.database if parsed.database and parsed.database != ":memory:" else None
             if file:
                 Path(file).parent.mkdir(parents=True, exist_ok=True)
             if file and not sqlite_threads:
                 self._checkpointer = Checkpointer(file)
-                kwargs["async_creator"] = inline_creator(
+                kwargs["async_creator"] = direct_connect = inline_creator(
                     file,
                     timeout=busy_timeout_ms / 1000,
                     on_commit=self._checkpointer.committed,
@@ -99,6 +106,18 @@ class Database:
             self._write_engine = self.engine
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self._write_engine, expire_on_commit=False)
+        self._direct = (
+            DirectConnections(
+                direct_connect,
+                sqlite_pragmas(busy_timeout_ms),
+                self.engine.dialect,
+                self.changes,
+            )
+            if direct_connect is not None
+            else None
+        )
+        """The connections of direct transactions (:mod:`deskline.store.direct_transaction`);
+        None: not the inline SQLite driver, sessions serve instead."""
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> Database:
@@ -157,6 +176,47 @@ class Database:
                 yield session
 
     @asynccontextmanager
+    async def direct_read(self, *, urgent: bool = False) -> AsyncIterator[Statements]:
+        """A read for direct statements (:mod:`deskline.store.direct_transaction`): a direct
+        transaction on the inline SQLite driver, else a session as :meth:`read` gives."""
+        if self._direct is None:  # (as read() does)
+            with unsliced() if urgent else nullcontext():
+                async with self._opened(self.sessions) as session:
+                    yield session
+            return
+        with unsliced() if urgent else nullcontext():
+            async with AsyncExitStack() as beside:
+
+                async def open_session() -> AsyncSession:
+                    return await beside.enter_async_context(self._opened(self.sessions))
+
+                transaction = await self._direct.begin(write=False, open_session=open_session)
+                try:
+                    yield transaction
+                finally:
+                    self._direct.end(transaction, commit=False)
+
+    @asynccontextmanager
+    async def direct_transaction(self, *, urgent: bool = False) -> AsyncIterator[Statements]:
+        """A write transaction for direct statements only: a direct transaction on the inline
+        SQLite driver, else a session as :meth:`transaction` gives; committed when the block
+        ends without error."""
+        if self._direct is None:  # (as transaction() does)
+            async with self._writer_turn(urgent), self._write_session() as session:
+                yield session
+            return
+        async with self._writer_turn(urgent):
+            transaction = await self._direct.begin(write=True)
+            try:
+                yield transaction
+            except BaseException as error:
+                self._direct.end(transaction, commit=False)
+                if isinstance(error, SQLAlchemyError):
+                    raise StorageError(f"database transaction failed: {error}") from error
+                raise
+            self._direct.end(transaction, commit=True)
+
+    @asynccontextmanager
     async def _opened(
         self, sessions: async_sessionmaker[AsyncSession]
     ) -> AsyncIterator[AsyncSession]:
@@ -185,6 +245,8 @@ class Database:
                 raise StorageError(f"database transaction failed: {exc}") from exc
 
     async def dispose(self) -> None:
+        if self._direct is not None:
+            self._direct.close()
         await self.engine.dispose()
         if self._checkpointer is not None:
             await asyncio.to_thread(self._checkpointer.stop)
@@ -196,6 +258,16 @@ class Database:
         await upgrade(self, revision)
 
 
+def sqlite_pragmas(busy_timeout_ms: int) -> list[str]:
+    """What every SQLite connection runs first: WAL, foreign keys, a busy timeout."""
+    return [
+        f"PRAGMA busy_timeout = {int(busy_timeout_ms)}",
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA synchronous = NORMAL",
+        "PRAGMA foreign_keys = ON",
+    ]
+
+
 def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     """WAL, foreign keys, a busy timeout, and SQLAlchemy (not the driver) issuing BEGIN."""
 
@@ -204,10 +276,8 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         dbapi_connection.isolation_level = None  # the driver must not open transactions itself
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-            cursor.execute("PRAGMA foreign_keys = ON")
+            for pragma in sqlite_pragmas(busy_timeout_ms):
+                cursor.execute(pragma)
         finally:
             cursor.close()
 

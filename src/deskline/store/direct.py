@@ -41,7 +41,8 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter
 
 from deskline.store.changes import note_written, transaction_connection, written_table
-from deskline.store.sqlite_inline import InlineAdaptedConnection
+from deskline.store.direct_transaction import DirectTransaction
+from deskline.store.sqlite_inline import InlineAdaptedConnection, InlineConnection
 
 Processor = Callable[[Any], Any] | None
 
@@ -131,25 +132,39 @@ class DirectStatement:
         return statement
 
     async def execute(
-        self, on: AsyncSession | AsyncConnection, parameters: Mapping[str, Any] | None = None
+        self,
+        on: AsyncSession | AsyncConnection | DirectTransaction,
+        parameters: Mapping[str, Any] | None = None,
     ) -> DirectRows:
         """Run the statement in ``on``'s transaction (a session's is begun if it is not)."""
+        if isinstance(on, DirectTransaction):
+            return await self._on_driver(on.inline, on.dialect, on, parameters)
         connection = on if isinstance(on, AsyncConnection) else await _connection_of(on)
         sync = connection.sync_connection
         assert sync is not None
         driver: Any = sync.connection.dbapi_connection
         if not isinstance(driver, InlineAdaptedConnection):
             return await self._through_sqlalchemy(connection, parameters)
-        compiled = self.compiled(sync.dialect)
+        return await self._on_driver(driver.inline, sync.dialect, sync, parameters)
+
+    async def _on_driver(
+        self,
+        inline: InlineConnection,
+        dialect: Dialect,
+        noted: Any,
+        parameters: Mapping[str, Any] | None,
+    ) -> DirectRows:
+        """On the inline connection; what it writes is noted in ``noted.info``."""
+        compiled = self.compiled(dialect)
         arguments = _arguments(compiled, parameters or {})
         if compiled.writes is not None:
-            note_written(sync, compiled.writes)
+            note_written(noted, compiled.writes)
         try:
-            cursor = await driver.inline.run(compiled.sql, arguments)
+            cursor = await inline.run(compiled.sql, arguments)
             fetched = cursor.fetchall() if compiled.row is not None else []
         except sqlite3.Error as error:
             raise DBAPIError.instance(
-                compiled.sql, arguments, error, sqlite3.Error, dialect=sync.dialect
+                compiled.sql, arguments, error, sqlite3.Error, dialect=dialect
             ) from error
         rowcount = cursor.rowcount
         if compiled.row is None:

@@ -27,6 +27,7 @@ from deskline.connector import Connector
 from deskline.errors import HelpdeskAuthError, HelpdeskError, JobError, PermanentJobError
 from deskline.integration.connectors import ActiveHelpdesk
 from deskline.outbox import ClaimedJob, JobContext, enqueue_once
+from deskline.outbox.handlers import DirectWrite
 from deskline.pipeline.actions import (
     ActionState,
     action_key,
@@ -37,6 +38,7 @@ from deskline.pipeline.bindings import BoundAgent
 from deskline.pipeline.contact_index import IndexedContact, IndexMatch
 from deskline.pipeline.recordings import recording_view_of_call
 from deskline.pipeline.request_log import RequestContext, collecting, watch
+from deskline.store.direct_transaction import Statements
 from deskline.store.models import CallAction, Job, JobState, Recording
 from deskline.store.repositories.job_claims import make_due_now
 from deskline.store.types import utcnow
@@ -163,13 +165,13 @@ class CallJob:
             )
         )
         if not self._done:  # the first: one write records them all
-            self.context.on_success(self._write_done)
+            self.context.on_success(DirectWrite(self._write_done))
         self._done[action] = (remote_id, detail)
 
-    async def _write_done(self, session: AsyncSession) -> None:
+    async def _write_done(self, session: Statements) -> None:
         await record_done_actions(session, self.source, self.call_id, self._done)
 
-    async def read_known_contact(self, session: AsyncSession) -> IndexedContact | None:
+    async def read_known_contact(self, session: Statements) -> IndexedContact | None:
         """The contact this call already has (its done ``contact`` action), read from the
         index in ``session`` unless this job holds it already; None when it has none."""
         row = self.action("contact")
@@ -238,7 +240,7 @@ async def open_call_job(
     source, call_id = str(job.payload.get("source", "")), str(job.payload.get("call_id", ""))
     if not source or not call_id:
         raise PermanentJobError("the job names no call (source and call_id)")
-    async with pipeline.db.read() as session:  # one read for everything the job starts from
+    async with pipeline.db.direct_read() as session:  # one read for all the job starts from
         helpdesk = await pipeline.provider.current(session)
         if helpdesk is None:
             return "no helpdesk is connected: nothing to do"
@@ -262,7 +264,7 @@ async def open_call_job(
     return opened
 
 
-async def _read_contact(job: CallJob, session: AsyncSession, need: ContactNeed) -> None:
+async def _read_contact(job: CallJob, session: Statements, need: ContactNeed) -> None:
     """The call's known contact, or (``INDEXED``) the index's match where the job's contact
     resolution would read it (:func:`~deskline.pipeline.jobs.contacts.resolve_contact`): the
     one the call matched when it rang, when that was in this process."""

@@ -38,7 +38,7 @@ async def known_contact(job: CallJob) -> IndexedContact | None:
         return None
     if job.contact is not None and job.contact.remote_id == row.remote_id:
         return job.contact
-    async with job.pipeline.db.read() as session:
+    async with job.pipeline.db.direct_read() as session:
         return await job.read_known_contact(session)
 
 
@@ -88,7 +88,7 @@ async def _local(job: CallJob, number: str, *, fresh: bool = False) -> IndexedCo
     if not fresh and job.indexed is not None:
         return job.indexed.contact
     pipeline, connection_id = job.pipeline, job.helpdesk.connection_id
-    async with pipeline.db.read() as session:
+    async with pipeline.db.direct_read() as session:
         if fresh:
             match = await pipeline.index.find(session, connection_id, number)
         else:

@@ -52,7 +52,7 @@ async def _pop_from_stored_call(
     looks last sees the other's commit, so the pop is neither lost nor sent twice. After a
     success (``changed_only``) the job has popped the call as it started from; after a
     failure for good nothing was popped, and the pops go without a contact."""
-    async with job.pipeline.db.read() as session:
+    async with job.pipeline.db.direct_read() as session:
         call = await job.pipeline.load_call(job.source, job.call_id, session)
     if call is None or (changed_only and call == job.call):
         return

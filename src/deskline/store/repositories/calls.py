@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.calls.model import Call
 from deskline.store.direct import DirectStatement
+from deskline.store.direct_transaction import Statements, orm_session
 from deskline.store.models import CallRecord
 from deskline.store.repositories._dialect import dialect_insert
 from deskline.store.types import utcnow
@@ -100,7 +101,7 @@ _CALL_BY_ID = DirectStatement(
 events and every job reads calls."""
 
 
-async def load_calls(session: AsyncSession, source: str, call_ids: Iterable[str]) -> list[Call]:
+async def load_calls(session: Statements, source: str, call_ids: Iterable[str]) -> list[Call]:
     """The stored calls among ``call_ids`` (unknown ids are simply absent)."""
     ids = list(call_ids)
     if not ids:
@@ -108,7 +109,8 @@ async def load_calls(session: AsyncSession, source: str, call_ids: Iterable[str]
     if len(ids) == 1:  # a job's call, most events' batch
         found = await _CALL_BY_ID.execute(session, {"source": source, "call_id": ids[0]})
         return [Call.model_validate(data) for data in found.scalars()]
-    rows = await session.execute(_CALLS_BY_ID, {"source": source, "ids": ids})
+    orm = await orm_session(session)
+    rows = await orm.execute(_CALLS_BY_ID, {"source": source, "ids": ids})
     return [Call.model_validate(data) for data in rows.scalars()]
 
 

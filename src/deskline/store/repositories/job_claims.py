@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.store.direct import DirectStatement, DirectStatements, bound, listed, spread
+from deskline.store.direct_transaction import Statements, dialect_name, orm_session
 from deskline.store.models import AttemptOutcome, Job, JobAttempt, JobState
 from deskline.store.types import utcnow
 
@@ -164,7 +165,7 @@ for milliseconds."""
 
 
 async def claim_due(
-    session: AsyncSession,
+    session: Statements,
     worker_id: str,
     *,
     limit: int,
@@ -178,9 +179,10 @@ async def claim_due(
     Jobs claimed together never share an ordering key: a job is only due when no earlier
     job of its key is pending or running, so only the first unfinished job of a key can be."""
     now = now or utcnow()
-    if _postgres(session):
+    if dialect_name(session) == "postgresql":
+        orm = await orm_session(session)  # (a session there: direct transactions are SQLite's)
         rows: Sequence[Any] = (
-            await session.execute(_CLAIM_LOCKING, {"now": now, "limit": limit})
+            await orm.execute(_CLAIM_LOCKING, {"now": now, "limit": limit})
         ).all()
     else:
         rows = (await _DUE.execute(session, {"now": now, "limit": limit})).rows
@@ -276,7 +278,7 @@ _ATTEMPT = DirectStatement(
 
 
 async def finish_attempt(
-    session: AsyncSession,
+    session: Statements,
     job: ClaimedJob,
     worker_id: str,
     *,
