@@ -26,7 +26,7 @@ from sqlalchemy import String, Table, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.crypto import derive_key
-from deskline.outbox.handlers import DeferredWrite
+from deskline.outbox.handlers import DeferredWrite, DirectWrite
 from deskline.pbx.recordings import (
     FetchedRecording,
     RecordingNotReadyError,
@@ -263,16 +263,16 @@ class RecordingCache:
         return CachedRecording(path, fetched.content_type, fetched.size)
 
     async def _save(
-        self, write: DeferredWrite, save_with: Callable[[DeferredWrite], None] | None
+        self, write: DirectWrite, save_with: Callable[[DeferredWrite], None] | None
     ) -> None:
         """Hand ``write`` to the caller's transaction, or run it in one of its own."""
         if save_with is not None:
             save_with(write)
             return
-        async with self.db.transaction() as session:
-            await write(session)
+        async with self.db.direct_transaction() as on:
+            await write(on)
 
-    def _note(self, token: str, state: str, fetched: FetchedRecording | None) -> DeferredWrite:
+    def _note(self, token: str, state: str, fetched: FetchedRecording | None) -> DirectWrite:
         """Count the attempt and set the state, in one statement; a recording once ready
         stays ready (a later failed fetch of the same file only counts)."""
         parameters: dict[str, Any] = {"of_token": token, "now": utcnow()}
@@ -287,7 +287,7 @@ class RecordingCache:
             statement = _NOT_FETCHED
             parameters["state"] = state
 
-        async def write(session: AsyncSession) -> None:
-            await statement.execute(session, parameters)
+        async def write(on: Statements) -> None:
+            await statement.execute(on, parameters)
 
-        return write
+        return DirectWrite(write)
