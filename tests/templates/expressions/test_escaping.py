@@ -149,3 +149,16 @@ class TestPaths:
 
 def test_text_mode_is_plain() -> None:
     assert render('{"a":"{{.A}}"}', RenderMode.TEXT, A='"') == '{"a":"""}'
+
+
+def test_a_mode_given_by_its_value_escapes_as_the_mode_itself() -> None:
+    hostile = 'a "b" {{.X}}\r\n'
+    for mode in RenderMode:
+        source = '{"s":"{{.V}}"}' if mode is RenderMode.JSON else "x/{{.V}}"
+        if mode is RenderMode.HEADER:
+            with pytest.raises(TemplateRenderError):
+                render(source, mode.value, V=hostile)  # type: ignore[arg-type]
+            continue
+        assert render(source, mode.value, V=hostile) == render(source, mode, V=hostile)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="not a valid RenderMode"):
+        render("x", "yaml", V=hostile)  # type: ignore[arg-type]

@@ -274,4 +274,8 @@ _WRITERS: dict[RenderMode, type[Writer]] = {
 
 
 def writer_for(mode: RenderMode) -> Writer:
-    return _WRITERS[RenderMode(mode)]()
+    """A new writer for ``mode`` (a :class:`RenderMode` or its value; an unknown one raises
+    ``ValueError``). Looked up directly: a StrEnum member and its value are the same key, and
+    ``RenderMode(mode)`` on every render was a measurable part of rendering a request."""
+    found = _WRITERS.get(mode)
+    return (found or _WRITERS[RenderMode(mode)])()
