@@ -55,6 +55,12 @@ def test_masker_hides_secret_values_query_parameters_and_body_fields() -> None:
     assert masker.url("https://d.example/x?api_key=abc&q=hunter2-secret&page=2") == (
         "https://d.example/x?api_key=****&q=****cret&page=2"
     )
+    assert masker.url("https://admin:pa55word@d.example/x?page=2") == (
+        "https://admin:****@d.example/x?page=2"
+    )
+    assert masker.url("https://d.example/users/a@b.example?token=t") == (
+        "https://d.example/users/a@b.example?token=****"
+    )
     assert masker.header("Authorization", "Bearer abcdefghijkl") == "Bearer ****ijkl"
     assert (
         masker.body('{"client_secret":"s","author_id":5}')

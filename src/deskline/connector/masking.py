@@ -48,12 +48,13 @@ class Masker:
 
     def url(self, url: str) -> str:
         """``url`` with its password and secret-looking query values masked (as written)."""
-        try:
-            parsed = httpx.URL(url)
-        except (httpx.InvalidURL, TypeError, ValueError):
-            return self.text(url)
-        if parsed.password:
-            url = url.replace(f":{parsed.password}@", ":****@", 1)
+        if "@" in url:  # (no "@": no user information, so no password to look for)
+            try:
+                parsed = httpx.URL(url)
+            except (httpx.InvalidURL, TypeError, ValueError):
+                return self.text(url)
+            if parsed.password:
+                url = url.replace(f":{parsed.password}@", ":****@", 1)
         base, question, query = url.partition("?")
         if question:
             query, hash_mark, fragment = query.partition("#")

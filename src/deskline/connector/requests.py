@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import httpx
 
@@ -34,13 +35,21 @@ class PreparedRequest:
 
     def to_httpx(self) -> httpx.Request:
         content = self.body.encode("utf-8") if self.body is not None else None
-        return httpx.Request(self.method, self.url, headers=list(self.headers), content=content)
+        url = parsed_url(self.url)
+        return httpx.Request(self.method, url, headers=list(self.headers), content=content)
+
+
+@lru_cache(maxsize=512)
+def parsed_url(url: str) -> httpx.URL:
+    """``httpx.URL(url)``, kept for the next request to the same URL (an immutable value;
+    parsing one takes httpx about 15 µs, and a request's URL was parsed three times)."""
+    return httpx.URL(url)
 
 
 def check_url(url: str, where: str) -> httpx.URL:
     """``url`` parsed; it must be an absolute http(s) URL with a host."""
     try:
-        parsed = httpx.URL(url)
+        parsed = parsed_url(url)
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
         raise TemplateRenderError(f"{where}: the URL {url[:200]!r} is not valid: {exc}") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
