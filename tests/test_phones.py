@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from deskline.phones import NumberNormaliser, last_digits
+from deskline.phones import NumberNormaliser, last_digits, shared_normaliser
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,14 @@ def test_a_changed_answer_does_not_change_the_next_one() -> None:
 def test_last_digits() -> None:
     assert last_digits("+1 (513) 555-7611") == "5557611"
     assert last_digits("12", 7) == "12"
+
+
+def test_one_shared_normaliser_per_country_and_extension_pattern() -> None:
+    from deskline.pbx.webhook.translate import WebhookTranslator
+
+    assert shared_normaliser("DE") is shared_normaliser("DE")
+    assert shared_normaliser("DE") is not shared_normaliser("FR")
+    assert shared_normaliser("DE", r"^\d{3}$") is not shared_normaliser("DE")
+    assert shared_normaliser("de").normalise("030 1234567").e164 == "+49301234567"
+    # a translator made per webhook request uses it, and so keeps its caches
+    assert WebhookTranslator("DE")._numbers is WebhookTranslator("DE")._numbers

@@ -105,3 +105,13 @@ class NumberNormaliser:
 def last_digits(value: str, count: int = 7) -> str:
     """The last ``count`` digits, the fallback key when no normalised form matches."""
     return digits_of(value)[-count:]
+
+
+@lru_cache(maxsize=64)
+def shared_normaliser(
+    default_country: str = "US", extension_pattern: str = DEFAULT_EXTENSION_PATTERN
+) -> NumberNormaliser:
+    """The process's normaliser for this country and extension pattern. A normaliser holds
+    nothing but its caches, so one is shared: a translator made for each webhook request had
+    a fresh one — its caches empty, and left with them to the garbage collector."""
+    return NumberNormaliser(default_country, extension_pattern)

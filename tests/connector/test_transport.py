@@ -4,10 +4,13 @@ and what goes wrong on the wire is httpx's error, told apart as httpx's own tran
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import ssl
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import pytest
@@ -158,3 +161,32 @@ async def test_no_cookie_an_answer_sets_goes_back_to_the_helpdesk() -> None:
     assert all(b"cookie:" not in head.lower() for head in heads), heads
     with pytest.raises(TypeError, match="no cookies"):
         client.http.cookies = {"session": "abc123"}
+
+
+async def test_an_answer_read_is_freed_without_the_garbage_collector() -> None:
+    """httpx's response and its stream refer to each other; the client lets go of the stream
+    once the body is read, so the response (and aiohttp's objects behind it) goes as soon as
+    it is done with, not in a collector's pass that stops the loop."""
+    responses: list[weakref.ref[httpx.Response]] = []
+    client = HelpdeskClient(1)
+    sending = client.http.send
+
+    async def spied(request: httpx.Request, **options: Any) -> httpx.Response:
+        response = await sending(request, **options)
+        responses.append(weakref.ref(response))
+        return response
+
+    client.http.send = spied  # type: ignore[method-assign]
+    gc.collect()
+    gc.disable()
+    try:
+        async with server(answer("201 Created", b'{"ticket": {"id": 7}}')) as url:
+            request = httpx.Request("POST", f"{url}/api/v2/tickets.json", json={"s": "x"})
+            answered = await client.send(request, auth=None)
+            assert answered.status == 201 and answered.body == b'{"ticket": {"id": 7}}'
+            del answered
+        (response,) = responses
+        assert response() is None
+    finally:
+        gc.enable()
+        await client.aclose()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -320,6 +322,47 @@ async def test_an_attempt_with_an_orm_write_is_recorded_in_a_session(
     async with db.read() as session:
         assert await get_setting(session, f"ticket-of-job:{ok_id}") == 43
         assert await get_setting(session, "never") is None
+
+
+async def test_a_finished_jobs_objects_are_freed_without_the_garbage_collector(
+    db: Database, handlers: HandlerRegistry
+) -> None:
+    """A handler's writes and steps are its own bound methods, and its objects hold the
+    job's context: a cycle. The worker lets go of them when the attempt is over, so the job's
+    objects go at once, not in a collector's pass that stops the loop."""
+    freed: list[weakref.ref[object]] = []
+
+    class Ticket:  # as a pipeline job: it holds its context, its writes are its methods
+        def __init__(self, context: JobContext) -> None:
+            self.context = context
+            context.with_attempt(DirectWrite(self.log))
+            context.on_success(DirectWrite(self.remember))
+            context.after_success(self.pop)
+
+        async def log(self, on: Statements) -> None:
+            await record_done_actions(on, "pbx", "c3", {"logged": ("POST", {})})
+
+        async def remember(self, on: Statements) -> None:
+            await record_done_actions(on, "pbx", "c3", {"ticket": ("44", {})})
+
+        async def pop(self) -> None:
+            pass
+
+    async def creates_ticket(job: ClaimedJob, context: JobContext) -> str:
+        freed.append(weakref.ref(Ticket(context)))
+        return "ticket 44"
+
+    handlers.add("test.creates", creates_ticket)
+    await _add(db, "test.creates")
+    gc.collect()
+    gc.disable()
+    try:
+        assert await Worker(db, "w1", FAST).run_once()
+        (ticket,) = freed
+        assert ticket() is None
+    finally:
+        gc.enable()
+    assert await _done_actions(db, "c3") == {"logged": "POST", "ticket": "44"}
 
 
 Steps = Callable[[ClaimedJob, JobContext], None]

@@ -31,6 +31,8 @@ from deskline.errors import HelpdeskError
 from deskline.observability.metrics import HELPDESK_REQUEST_SECONDS
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_CLOSED = httpx.ByteStream(b"")
+"""What a read response's stream becomes (see :meth:`HelpdeskClient._read`)."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,10 @@ class HelpdeskClient:
             ) from None
         finally:
             await response.aclose()
+            # httpx's response and its stream refer to each other: with the stream dropped,
+            # the response (and the driver's objects behind it) is freed as soon as it is
+            # done with, not left to the garbage collector
+            response.stream = _CLOSED
 
     def _check_size(self, size: int, response: httpx.Response) -> None:
         if size > self.limits.max_response_bytes:

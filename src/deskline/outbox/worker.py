@@ -240,13 +240,16 @@ class Worker:
             request_priority(priority_for_job_kind(job.kind)),
         ):
             try:
-                result = await self._run_handler(job, context)
+                try:
+                    result = await self._run_handler(job, context)
+                finally:
+                    # not cancelled: a renewal in progress finishes its transaction (a
+                    # transaction cut off mid-statement could leave the job's row locked)
+                    renewed_until_done.set()
+                    await renewer
+                await self._finish(job, context, result)
             finally:
-                # not cancelled: a renewal in progress finishes its transaction (a transaction
-                # cut off mid-statement could leave the job's row locked for the finish)
-                renewed_until_done.set()
-                await renewer
-            await self._finish(job, context, result)
+                context.release()
             JOB_ATTEMPTS.labels(job.kind, result.label).inc()
             log.info(
                 "job %s (%s) attempt %s: %s in %.0f ms",

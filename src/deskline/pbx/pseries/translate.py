@@ -24,7 +24,7 @@ from deskline.errors import EventPayloadError
 from deskline.pbx.pseries.events import PSeriesEvent, Topic
 from deskline.pbx.pseries.members import CallState, parse_members
 from deskline.pbx.pseries.snapshot import EventBatch
-from deskline.phones import NumberNormaliser
+from deskline.phones import shared_normaliser
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class PSeriesTranslator:
         max_calls: int = 2000,
     ) -> None:
         self.tz = tz
-        self.numbers = NumberNormaliser(default_country)
+        self.numbers = shared_normaliser(default_country)
         self.clock = clock
         self._max_calls = max_calls
         self._calls: OrderedDict[str, CallState] = OrderedDict()

@@ -48,7 +48,7 @@ from deskline.pbx.webhook.schema import (
     TransferEvent,
     WebhookEvent,
 )
-from deskline.phones import NumberNormaliser
+from deskline.phones import shared_normaliser
 
 _LEG_STATUS = {
     Outcome.ANSWERED: LegStatus.ANSWERED,
@@ -88,7 +88,7 @@ class WebhookTranslator:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._numbers = NumberNormaliser(default_country)
+        self._numbers = shared_normaliser(default_country)
         self._clock = clock
 
     def translate(self, events: list[WebhookEvent]) -> list[CallEvent]:
