@@ -123,6 +123,26 @@ async def test_bearer_token_from_a_field(
     assert "static-token-1" not in result.log[0].headers[-1][1]  # the log shows it masked
 
 
+async def test_a_connector_without_request_details_logs_the_request_but_not_its_content(
+    desk: GenericHelpdesk, http_client: httpx.AsyncClient
+) -> None:
+    """The pipeline's connectors: the request log keeps URL, status and outcome only."""
+    desk.add_contact("Ada", "Lovelace", "+15551230001")
+    fields = {**DOMAIN, "AccessToken": "static-token-1"}
+    async with Connector(
+        BEARER,
+        fields,
+        http_client=http_client,  # type: ignore[arg-type]
+        request_details=False,
+    ) as connector:
+        result = await connector.lookup("+15551230001")
+    assert [c.id for c in result.contacts] == ["1001"]
+    (entry,) = result.log
+    assert entry.status == 200 and entry.outcome == "success" and "%2B15551230001" in entry.url
+    assert entry.headers == () and entry.body is None
+    assert desk.requests[0].headers["authorization"] == "Bearer static-token-1"
+
+
 # --- OAuth2 ---------------------------------------------------------------------------------
 
 

@@ -70,7 +70,12 @@ _DEFAULT_CREDENTIAL = {
 
 
 class Connector:
-    """Runs a template's scenarios against the helpdesk it describes."""
+    """Runs a template's scenarios against the helpdesk it describes.
+
+    ``request_details``: the log's entries carry each request's headers and body, masked
+    (``deskline template try`` prints them). The pipeline's connectors leave them out: its
+    request log keeps the URL, status and outcome, and masking them was wasted work on every
+    request."""
 
     def __init__(
         self,
@@ -85,6 +90,7 @@ class Connector:
         on_request: LogSink | None = None,
         dry_run: bool = False,
         budget: RequestBudget | None = None,
+        request_details: bool = True,
     ) -> None:
         self.template = template
         self.settings = template.auth
@@ -98,7 +104,13 @@ class Connector:
             template.max_concurrent_requests, http_client, limits, budget=budget
         )
         self.exchange = Exchange(
-            self.client, OutcomeTable(template), self.masker, clock, _counted(on_request), dry_run
+            self.client,
+            OutcomeTable(template),
+            self.masker,
+            clock,
+            _counted(on_request),
+            dry_run,
+            details=request_details,
         )
         self._clock = clock
         self._tz = tz

@@ -46,6 +46,7 @@ class Exchange:
         clock: Callable[[], float],
         on_request: LogSink | None = None,
         dry_run: bool = False,
+        details: bool = True,
     ) -> None:
         self.client = client
         self.table = table
@@ -53,6 +54,8 @@ class Exchange:
         self.clock = clock
         self.on_request = on_request
         self.dry_run = dry_run
+        self.details = details or dry_run
+        """Whether the log's entries carry the request's headers and body (masked)."""
 
     def log_skipped(self, log: list[RequestLogEntry], scenario_id: str, name: str) -> None:
         self._record(
@@ -77,8 +80,8 @@ class Exchange:
             None,
             0.0,
             DRY_RUN,
-            tuple((k, self.masker.header(k, v)) for k, v in prepared.headers) + _auth_preview(auth),
-            self.masker.body(prepared.body),
+            self._headers(prepared, auth),
+            self.masker.body(prepared.body) if self.details else None,
         )
         if self.dry_run:
             self._record(log, entry)
@@ -101,6 +104,14 @@ class Exchange:
         if decision.outcome is Outcome.SUCCESS:
             return Reply(raw.status, None if decision.empty else _json(raw.body))
         raise self._error(prepared, raw, decision)
+
+    def _headers(
+        self, prepared: PreparedRequest, auth: httpx.Auth | None
+    ) -> tuple[tuple[str, str], ...]:
+        if not self.details:
+            return ()
+        masked = tuple((k, self.masker.header(k, v)) for k, v in prepared.headers)
+        return masked + _auth_preview(auth)
 
     def _error(
         self, prepared: PreparedRequest, raw: RawResponse, decision: Decision

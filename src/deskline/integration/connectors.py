@@ -239,6 +239,7 @@ class ConnectorProvider:
             clock=self.options.clock,
             tz=self.tz,
             budget=budget,
+            request_details=False,  # the request log keeps URL, status and outcome only
         )
         return connector, store
 
