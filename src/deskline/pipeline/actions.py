@@ -116,7 +116,7 @@ _UPSERTS = {
 
 
 async def record_action(
-    session: AsyncSession,
+    session: Statements,
     source: str,
     call_id: str,
     action: str,

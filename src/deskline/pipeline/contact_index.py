@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from deskline.connector.results import Contact
 from deskline.phones import NumberNormaliser, digits_of, last_digits
@@ -252,7 +252,7 @@ class ContactIndex:
 
     async def upsert(
         self,
-        session: AsyncSession,
+        session: Statements,
         connection_id: int,
         contact: Contact,
         *,

@@ -101,7 +101,7 @@ async def _ask_helpdesk(job: CallJob, number: str) -> IndexedContact | None:
     async with job.requests():
         result = await connector.lookup(number)
     pipeline, connection_id = job.pipeline, job.helpdesk.connection_id
-    async with pipeline.db.transaction() as session:
+    async with pipeline.db.direct_transaction() as session:
         for contact in result.contacts:
             await pipeline.index.upsert(session, connection_id, contact)
         match = await pipeline.index.find(session, connection_id, number)
@@ -152,7 +152,7 @@ async def _create(job: CallJob, number: str, *, ask_first: bool = False) -> Inde
             first_name=f"Automatic New Contact {e164}",
             phones={"BusinessNumber": e164},
         )
-        async with pipeline.db.transaction() as session:
+        async with pipeline.db.direct_transaction() as session:
             indexed = await pipeline.index.upsert(session, connection_id, created, origin="created")
             row = await record_action(
                 session,
