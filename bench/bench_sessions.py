@@ -1,6 +1,7 @@
 """Database session benchmark: what a transaction costs around the statements it runs, on
-the inline SQLite driver (deskline's default) — the yardstick for making the job's hot
-transactions cheaper (docs/benchmarks.md, "Where serve's CPU goes now").
+the inline SQLite driver (deskline's default): SQLAlchemy's sessions and connections against
+the direct transactions the job's hot transactions use (deskline.store.direct_transaction;
+docs/benchmarks.md).
 
     python bench/bench_sessions.py [--rounds 6] [--count 2000]
 
@@ -50,11 +51,23 @@ async def connection_read(db: Database) -> None:
         await actions_of_call(connection, "bench", "call")  # type: ignore[arg-type]
 
 
+async def direct_read(db: Database) -> None:
+    async with db.direct_read() as on:
+        await actions_of_call(on, "bench", "call")
+
+
+async def direct_write(db: Database) -> None:
+    async with db.direct_transaction() as on:
+        await actions_of_call(on, "bench", "call")
+
+
 SHAPES: dict[str, Shape] = {
     "read session, no statement": empty_read_session,
     "read session + 1 statement": read_session,
     "write session + 1 statement": write_session,
     "SQLAlchemy connection + 1 statement": connection_read,
+    "direct read + 1 statement": direct_read,
+    "direct write + 1 statement": direct_write,
 }
 
 
