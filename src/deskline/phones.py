@@ -112,6 +112,7 @@ def shared_normaliser(
     default_country: str = "US", extension_pattern: str = DEFAULT_EXTENSION_PATTERN
 ) -> NumberNormaliser:
     """The process's normaliser for this country and extension pattern. A normaliser holds
-    nothing but its caches, so one is shared: a translator made for each webhook request had
-    a fresh one — its caches empty, and left with them to the garbage collector."""
+    nothing but its caches, so one is shared — by the PBX translators and the pipeline, so a
+    number worked out once is known to all. A translator made for each webhook request had a
+    fresh one: its caches empty, and left with them to the garbage collector."""
     return NumberNormaliser(default_country, extension_pattern)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from deskline.calls.model import Call
 from deskline.integration.connectors import ActiveHelpdesk, ConnectorProvider
-from deskline.phones import NumberNormaliser
+from deskline.phones import NumberNormaliser, shared_normaliser
 from deskline.pipeline.bindings import BoundAgent, bound_agents
 from deskline.pipeline.contact_index import ContactIndex, IndexMatch, is_lookupable
 from deskline.pipeline.listener import SourceListener
@@ -102,7 +102,7 @@ class Pipeline:
         self.provider = provider
         self.options = options or PipelineOptions()
         self.hub = hub or PopHub()
-        self.normaliser = normaliser or NumberNormaliser(settings.default_country)
+        self.normaliser = normaliser or shared_normaliser(settings.default_country)
         self.index = ContactIndex(self.normaliser)
         self.tz = settings.tz
         self.links = RecordingLinks(

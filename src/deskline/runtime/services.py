@@ -19,7 +19,7 @@ from deskline.crypto import SecretBox
 from deskline.fanout import AnyPopRelay, FanoutOptions, StoredRelayOptions, pop_relay
 from deskline.integration.connectors import ConnectorProvider
 from deskline.outbox.worker import Worker, WorkerOptions
-from deskline.phones import NumberNormaliser
+from deskline.phones import shared_normaliser
 from deskline.pipeline.index_refresh import IndexRefreshScheduler
 from deskline.pipeline.screen_pop import PopHub
 from deskline.pipeline.service import Pipeline, PipelineOptions
@@ -110,7 +110,7 @@ class Runtime:
             db, self.box, self.ingestors, self.options.supervisor, leases=self.pbx_leases
         )
         self.recording_fetcher.supervisor = self.supervisor
-        self.normaliser = NumberNormaliser(settings.default_country)
+        self.normaliser = shared_normaliser(settings.default_country)
         self.click_to_call = ClickToCall(
             self.normaliser, window_seconds=self.options.click_debounce_seconds
         )
