@@ -3,7 +3,7 @@ both dialects; on an inline SQLite file without SQLAlchemy's execution layer."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 import pytest
@@ -15,14 +15,9 @@ from deskline.store.db import Database
 from deskline.store.direct import DirectStatement, bound
 from deskline.store.models import CallAction, Job
 from deskline.store.repositories._dialect import insert_of
+from tests.store.action_rows import ACTIONS, ADD, AT, action
 
-ACTIONS = cast(Table, CallAction.__table__)
 JOBS = cast(Table, Job.__table__)
-AT = datetime(2026, 12, 7, 9, 30, 15, 123456, tzinfo=UTC)
-
-_ADD = DirectStatement(
-    insert(ACTIONS).values(bound(*(column.key for column in ACTIONS.c if column.key != "id")))
-)
 _READ = DirectStatement(
     select(ACTIONS.c.key, ACTIONS.c.detail, ACTIONS.c.updated_at, ACTIONS.c.remote_id)
     .where(ACTIONS.c.pbx_call_id == bindparam("call_id"), ACTIONS.c.state == "done")
@@ -36,32 +31,18 @@ _TOUCH = DirectStatement(
 _UPSERT = DirectStatement(
     lambda dialect: (
         insert_of(dialect, ACTIONS)
-        .values(_ADD.statement(dialect)._values)  # type: ignore[attr-defined]
+        .values(ADD.statement(dialect)._values)  # type: ignore[attr-defined]
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(ACTIONS.c.id)
     )
 )
 
 
-def _action(key: str, **changes: Any) -> dict[str, Any]:
-    return {
-        "key": key,
-        "source": "pbx",
-        "pbx_call_id": "c1",
-        "action": key,
-        "state": "done",
-        "remote_id": None,
-        "detail": {"quote": 'it\'s "{{ x }}"\r\n', "n": 1},
-        "created_at": AT,
-        "updated_at": AT,
-    } | changes
-
-
 async def test_rows_come_back_typed_as_through_sqlalchemy(db: Database) -> None:
     async with db.transaction() as session:
-        await _ADD.execute(session, _action("b", remote_id="7"))
-        await _ADD.execute(session, _action("a"))
-        await _ADD.execute(session, _action("z", state="pending"))
+        await ADD.execute(session, action("b", remote_id="7"))
+        await ADD.execute(session, action("a"))
+        await ADD.execute(session, action("z", state="pending"))
     async with db.read() as session:
         rows = (await _READ.execute(session, {"call_id": "c1"})).rows
         through = (await session.execute(_READ.statement(db.dialect), {"call_id": "c1"})).all()
@@ -74,8 +55,8 @@ async def test_rows_come_back_typed_as_through_sqlalchemy(db: Database) -> None:
 
 async def test_counts_returning_and_conflicts(db: Database) -> None:
     async with db.transaction() as session:
-        added = await _UPSERT.execute(session, _action("a"))
-        again = await _UPSERT.execute(session, _action("a"))
+        added = await _UPSERT.execute(session, action("a"))
+        again = await _UPSERT.execute(session, action("a"))
         touched = await _TOUCH.execute(
             session, {"call_id": "c1", "now": AT + timedelta(seconds=1), "remote": "9"}
         )
@@ -90,11 +71,11 @@ async def test_counts_returning_and_conflicts(db: Database) -> None:
 
 async def test_errors_are_sqlalchemys_and_roll_back_with_the_transaction(db: Database) -> None:
     async with db.transaction() as session:
-        await _ADD.execute(session, _action("a"))
+        await ADD.execute(session, action("a"))
     with pytest.raises(StorageError) as raised:
         async with db.transaction() as session:
-            await _ADD.execute(session, _action("b"))
-            await _ADD.execute(session, _action("a"))  # the key is unique
+            await ADD.execute(session, action("b"))
+            await ADD.execute(session, action("a"))  # the key is unique
     assert isinstance(raised.value.__cause__, IntegrityError)
     async with db.read() as session:
         keys = [row.key for row in await _READ.execute(session, {"call_id": "c1"})]
@@ -109,7 +90,7 @@ async def test_a_missing_parameter_is_named(db: Database) -> None:
 
 async def test_pending_orm_objects_are_flushed_first(db: Database) -> None:
     async with db.transaction() as session:
-        session.add(CallAction(**_action("orm")))
+        session.add(CallAction(**action("orm")))
         rows = (await _READ.execute(session, {"call_id": "c1"})).rows
     assert [row.key for row in rows] == ["orm"]
 
@@ -117,7 +98,7 @@ async def test_pending_orm_objects_are_flushed_first(db: Database) -> None:
 async def test_writes_are_noted_for_the_read_caches(db: Database) -> None:
     before = db.changes.generation(["call_actions", "jobs"])
     async with db.transaction() as session:
-        await _ADD.execute(session, _action("a"))
+        await ADD.execute(session, action("a"))
     after = db.changes.generation(["call_actions", "jobs"])
     assert after[1] == before[1] + 1  # call_actions
     assert after[2] == before[2]  # jobs untouched
@@ -130,7 +111,7 @@ async def test_sqlite_runs_on_the_driver_and_postgresql_through_sqlalchemy(db: D
     seen: list[str] = []
     event.listen(db.engine.sync_engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
     async with db.transaction() as session:
-        await _ADD.execute(session, _action("a"))
+        await ADD.execute(session, action("a"))
     inserts = [s for s in seen if s.startswith("INSERT INTO call_actions")]
     assert len(inserts) == (0 if db.dialect == "sqlite" else 1)
 
@@ -163,12 +144,12 @@ def _sqlite_dialect() -> Any:
 async def test_each_transaction_of_a_session_runs_on_its_own_connection(db: Database) -> None:
     async with db.sessions() as session:
         async with session.begin():
-            await _ADD.execute(session, _action("a"))
+            await ADD.execute(session, action("a"))
         with pytest.raises(RuntimeError):
             async with session.begin():
-                await _ADD.execute(session, _action("b"))
+                await ADD.execute(session, action("b"))
                 raise RuntimeError("rolled back")
         async with session.begin():
-            await _ADD.execute(session, _action("c"))
+            await ADD.execute(session, action("c"))
             rows = (await _READ.execute(session, {"call_id": "c1"})).rows
     assert [row.key for row in rows] == ["a", "c"]

@@ -6,44 +6,24 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskline.errors import StorageError
 from deskline.store.db import Database
-from deskline.store.direct import DirectStatement, bound
+from deskline.store.direct import DirectStatement
 from deskline.store.direct_transaction import DirectTransaction, orm_session
 from deskline.store.models import CallAction
 from deskline.store.sqlite_inline import InlineAdaptedConnection
+from tests.store.action_rows import ACTIONS, ADD, action
 
-ACTIONS = cast(Table, CallAction.__table__)
-AT = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
-
-_ADD = DirectStatement(
-    insert(ACTIONS).values(bound(*(column.key for column in ACTIONS.c if column.key != "id")))
-)
 _KEYS = DirectStatement(
     select(ACTIONS.c.key).where(ACTIONS.c.pbx_call_id == bindparam("call_id")).order_by("key")
 )
-
-
-def _action(key: str) -> dict[str, Any]:
-    return {
-        "key": key,
-        "source": "pbx",
-        "pbx_call_id": "c1",
-        "action": key,
-        "state": "done",
-        "remote_id": None,
-        "detail": {"name": 'O\'Brien "{{ x }}"\r\n'},
-        "created_at": AT,
-        "updated_at": AT,
-    }
 
 
 async def _keys(db: Database) -> list[str]:
@@ -57,20 +37,20 @@ def _file(db: Database) -> Path:
 
 async def test_a_write_commits_and_an_error_rolls_back(db: Database) -> None:
     async with db.direct_transaction() as on:
-        await _ADD.execute(on, _action("a"))
+        await ADD.execute(on, action("a"))
         assert [*(await _KEYS.execute(on, {"call_id": "c1"})).scalars()] == ["a"]  # its own
     assert await _keys(db) == ["a"]
 
     with pytest.raises(RuntimeError):
         async with db.direct_transaction() as on:
-            await _ADD.execute(on, _action("b"))
+            await ADD.execute(on, action("b"))
             raise RuntimeError("the job's code failed")
     assert await _keys(db) == ["a"]
 
     with pytest.raises(StorageError, match=r"UNIQUE|unique|duplicate"):
         async with db.direct_transaction() as on:
-            await _ADD.execute(on, _action("c"))
-            await _ADD.execute(on, _action("a"))  # the key is taken
+            await ADD.execute(on, action("c"))
+            await ADD.execute(on, action("a"))  # the key is taken
     assert await _keys(db) == ["a"]  # "c" went with it
 
 
@@ -87,10 +67,10 @@ async def test_a_read_sees_one_snapshot_and_writes_nothing(sqlite_db: Database) 
     async with sqlite_db.direct_read() as on:
         assert [*(await _KEYS.execute(on, {"call_id": "c1"})).scalars()] == []
         async with sqlite_db.direct_transaction() as writing:  # meanwhile, elsewhere
-            await _ADD.execute(writing, _action("a"))
+            await ADD.execute(writing, action("a"))
         assert [*(await _KEYS.execute(on, {"call_id": "c1"})).scalars()] == []  # its snapshot
     async with sqlite_db.direct_read() as on:
-        await _ADD.execute(on, _action("b"))  # a read's writes are rolled back
+        await ADD.execute(on, action("b"))  # a read's writes are rolled back
     assert await _keys(sqlite_db) == ["a"]
 
 
@@ -102,7 +82,7 @@ async def test_write_transactions_take_turns_with_sessions(sqlite_db: Database) 
         async with sqlite_db.direct_transaction() as on:
             entered.set()
             order.append("direct begins")
-            await _ADD.execute(on, _action("a"))
+            await ADD.execute(on, action("a"))
             await asyncio.sleep(0.05)  # the session's transaction waits meanwhile
             order.append("direct ends")
 
@@ -110,7 +90,7 @@ async def test_write_transactions_take_turns_with_sessions(sqlite_db: Database) 
         await entered.wait()
         async with sqlite_db.transaction() as session:
             order.append("session begins")
-            await _ADD.execute(session, _action("b"))
+            await ADD.execute(session, action("b"))
 
     await asyncio.gather(direct(), session())
     assert order == ["direct begins", "direct ends", "session begins"]
@@ -135,7 +115,7 @@ async def test_another_processs_writer_is_waited_for_without_blocking_the_loop(
 
         async def write() -> None:
             async with sqlite_db.direct_transaction() as on:
-                await _ADD.execute(on, _action("a"))
+                await ADD.execute(on, action("a"))
 
         writing = asyncio.create_task(write())
         await asyncio.sleep(0.1)
@@ -155,7 +135,7 @@ async def test_a_cancelled_write_rolls_back_and_its_connection_serves_again(
 
     async def write() -> None:
         async with sqlite_db.direct_transaction() as on:
-            await _ADD.execute(on, _action("a"))
+            await ADD.execute(on, action("a"))
             started.set()
             await asyncio.sleep(10)
 
@@ -170,7 +150,7 @@ async def test_a_cancelled_write_rolls_back_and_its_connection_serves_again(
     assert not free._conn.in_transaction
     async with sqlite_db.direct_transaction() as on:
         assert isinstance(on, DirectTransaction) and on.inline is free
-        await _ADD.execute(on, _action("b"))
+        await ADD.execute(on, action("b"))
     assert await _keys(sqlite_db) == ["b"]
 
 
@@ -188,7 +168,7 @@ async def test_the_read_caches_see_what_it_wrote(sqlite_db: Database) -> None:
         assert await cache.read_through(on, "c1", lambda: read(on)) == []
     assert reads == 1  # cached
     async with sqlite_db.direct_transaction() as on:
-        await _ADD.execute(on, _action("a"))
+        await ADD.execute(on, action("a"))
         # its own write, not committed: read, and not kept for others
         assert await cache.read_through(on, "c1", lambda: read(on)) == ["a"]
     assert reads == 2
@@ -201,14 +181,14 @@ async def test_a_rolled_back_write_still_makes_cached_reads_stale(sqlite_db: Dat
     generation = sqlite_db.changes.generation(["call_actions"])
     with pytest.raises(RuntimeError):
         async with sqlite_db.direct_transaction() as on:
-            await _ADD.execute(on, _action("a"))
+            await ADD.execute(on, action("a"))
             raise RuntimeError
     assert sqlite_db.changes.generation(["call_actions"]) != generation
 
 
 async def test_the_orm_beside_a_read_but_never_beside_a_write(sqlite_db: Database) -> None:
     async with sqlite_db.direct_transaction() as on:
-        await _ADD.execute(on, _action("a"))
+        await ADD.execute(on, action("a"))
         with pytest.raises(TypeError, match="direct statements only"):
             await orm_session(on)
     async with sqlite_db.direct_read() as on:
