@@ -28,7 +28,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from deskline.connector.results import Contact
 from deskline.phones import NumberNormaliser, digits_of, last_digits
@@ -182,7 +181,7 @@ run at every ring."""
 
 
 async def _contacts(
-    connection: Statements | AsyncConnection, connection_id: int, candidates: Iterable[int]
+    on: Statements, connection_id: int, candidates: Iterable[int]
 ) -> list[IndexedContact]:
     """The candidate contacts of the connection, newest first, each with its numbers.
 
@@ -195,7 +194,7 @@ async def _contacts(
         return []
     found: dict[int, tuple[Any, list[str]]] = {}
     for row in await _CONTACTS_BY_ID(len(ids)).execute(
-        connection, {"connection_id": connection_id, **spread("id", ids)}
+        on, {"connection_id": connection_id, **spread("id", ids)}
     ):
         entry = found.setdefault(row.id, (row, []))
         if row.raw is not None:
@@ -217,19 +216,18 @@ class ContactIndex:
         """The contact of ``number`` (see the module's rules)."""
         parsed = self.normaliser.normalise(number)
         variants = self.normaliser.variants(number)
-        connection = on
         if variants or parsed.e164:
             ids = await _BY_VARIANTS(len(variants)).execute(
-                connection, {"e164": parsed.e164, **spread("variant", list(variants))}
+                on, {"e164": parsed.e164, **spread("variant", list(variants))}
             )
-            rows = await _contacts(connection, connection_id, ids.scalars())
+            rows = await _contacts(on, connection_id, ids.scalars())
             if rows:
                 return self._choose(rows, "e164")
         tail = last_digits(number, self.tail_digits)
         if len(tail) < self.tail_digits:
             return IndexMatch()
-        ids = await _BY_TAIL.execute(connection, {"tail": tail})
-        rows = await _contacts(connection, connection_id, ids.scalars())
+        ids = await _BY_TAIL.execute(on, {"tail": tail})
+        rows = await _contacts(on, connection_id, ids.scalars())
         return self._choose(rows, "tail") if rows else IndexMatch()
 
     async def get(

@@ -208,7 +208,7 @@ class Pipeline:
         self, source: str, call_id: str, session: Statements | None = None
     ) -> Call | None:
         if session is None:
-            async with self.db.read() as own:
+            async with self.db.direct_read() as own:
                 return await self.load_call(source, call_id, own)
         calls = await call_rows.load_calls(session, source, [call_id])
         if not calls:
