@@ -9,8 +9,9 @@ time but for its parameters. A call takes about twenty such statements.
 :class:`DirectStatement` keeps the compiled SQL of one statement per dialect, with what its
 parameters and columns need (the types' own bind and result processors, as SQLAlchemy would
 apply them). On an inline SQLite connection (:mod:`deskline.store.sqlite_inline`) it runs on the
-``sqlite3`` connection of the session's transaction directly; elsewhere (PostgreSQL, a threaded
-SQLite) through SQLAlchemy, so the statement and its results are the same everywhere:
+``sqlite3`` connection of the session's transaction directly, or of a direct transaction
+(:mod:`deskline.store.direct_transaction`, no session at all); elsewhere (PostgreSQL, a
+threaded SQLite) through SQLAlchemy, so the statement and its results are the same everywhere:
 
     _FINISH = DirectStatement(update(JOBS).where(JOBS.c.id == bindparam("job_id")).values(...))
     rows = await _FINISH.execute(session, {"job_id": 7, ...})
