@@ -185,12 +185,11 @@ class Database:
     async def direct_read(self, *, urgent: bool = False) -> AsyncIterator[Statements]:
         """A read for direct statements (:mod:`deskline.store.direct_transaction`): a direct
         transaction on the inline SQLite driver, else a session as :meth:`read` gives."""
-        if self._direct is None:  # (as read() does)
-            with unsliced() if urgent else nullcontext():
+        with unsliced() if urgent else nullcontext():
+            if self._direct is None:
                 async with self._opened(self.sessions) as session:
                     yield session
-            return
-        with unsliced() if urgent else nullcontext():
+                return
             async with AsyncExitStack() as beside:
 
                 async def open_session() -> AsyncSession:
@@ -207,11 +206,11 @@ class Database:
         """A write transaction for direct statements only: a direct transaction on the inline
         SQLite driver, else a session as :meth:`transaction` gives; committed when the block
         ends without error."""
-        if self._direct is None:  # (as transaction() does)
-            async with self._writer_turn(urgent), self._write_session() as session:
-                yield session
-            return
         async with self._writer_turn(urgent):
+            if self._direct is None:
+                async with self._write_session() as session:
+                    yield session
+                return
             transaction = await self._direct.begin(write=True)
             try:
                 yield transaction

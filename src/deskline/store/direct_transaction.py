@@ -37,7 +37,6 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Awaitable, Callable
-from functools import partial
 from typing import Any, TypeAlias
 
 from sqlalchemy.engine import Dialect
@@ -137,10 +136,7 @@ class DirectConnections:
             raise RuntimeError("the database is disposed")
         inline = self._free.pop() if self._free else await self._new()
         try:
-            if write:
-                await inline._take_write_lock(partial(inline._conn.execute, "BEGIN IMMEDIATE"))
-            else:
-                inline._conn.execute("BEGIN")
+            await inline.begin("IMMEDIATE" if write else "DEFERRED")
         except BaseException as error:
             self._give_back(inline)
             if isinstance(error, sqlite3.Error):

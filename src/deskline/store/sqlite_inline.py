@@ -163,6 +163,15 @@ class InlineConnection(aiosqlite.Connection):
             await self._take_turns()
         return self._conn.execute(operation, parameters)
 
+    async def begin(self, mode: str) -> None:
+        """``BEGIN <mode>`` on the driver; a mode that takes the write lock waits for another
+        connection's writer off the loop (:meth:`_take_write_lock`)."""
+        statement = f"BEGIN {mode}"
+        if self.waits(statement):
+            await self._take_write_lock(partial(self._conn.execute, statement))
+        else:
+            self._conn.execute(statement)
+
     @staticmethod
     def waits(operation: str) -> bool:
         """Whether the statement may wait for another connection's write lock."""
@@ -268,15 +277,10 @@ class InlineAdaptedConnection(AsyncAdapt_aiosqlite_connection):
     def begin(self, mode: str) -> None:
         """``BEGIN <mode>`` on the driver (SQLAlchemy's ``begin`` event), without a trip
         through SQLAlchemy's statement execution; errors are SQLAlchemy's, as for a statement."""
-        statement = f"BEGIN {mode}"
-        inline = self.inline
         try:
-            if inline.waits(statement):
-                await_(inline._take_write_lock(partial(inline._conn.execute, statement)))
-            else:
-                inline._conn.execute(statement)
+            await_(self.inline.begin(mode))
         except sqlite3.Error as error:
-            raise DBAPIError.instance(statement, None, error, sqlite3.Error) from error
+            raise DBAPIError.instance(f"BEGIN {mode}", None, error, sqlite3.Error) from error
 
     def commit(self) -> None:
         self._directly(self.inline.commit_now)

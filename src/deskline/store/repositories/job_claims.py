@@ -61,8 +61,8 @@ class ClaimedJob:
     claimed_at: datetime
 
 
-def _postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+def _postgres(on: Statements) -> bool:
+    return dialect_name(on) == "postgresql"
 
 
 def truncate(text: str | None, limit: int = DETAIL_LIMIT) -> str | None:
@@ -179,7 +179,7 @@ async def claim_due(
     Jobs claimed together never share an ordering key: a job is only due when no earlier
     job of its key is pending or running, so only the first unfinished job of a key can be."""
     now = now or utcnow()
-    if dialect_name(session) == "postgresql":
+    if _postgres(session):
         orm = await orm_session(session)  # (a session there: direct transactions are SQLite's)
         rows: Sequence[Any] = (
             await orm.execute(_CLAIM_LOCKING, {"now": now, "limit": limit})
